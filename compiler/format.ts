@@ -1,0 +1,87 @@
+// The .trjb format as TypeScript sees it: a mirror of native/core/trj_isa.h.
+// test/format/header-agrees.test.ts compiles the header and fails when any
+// number here differs from it. Change both or neither.
+
+export const TRJ_MAGIC = 0x424a5254;
+export const TRJ_FORMAT_VERSION = 1;
+
+export const LIMITS = {
+  maxFileSize: 256 << 20,
+  maxInsns: 1 << 22,
+  maxRules: 1 << 20,
+  maxAtoms: 1 << 22,
+  maxSlots: 256,
+  maxClassifiers: 1 << 16,
+  maxDfaStates: 1 << 22,
+  maxBlockLen: 65535,
+  maxValueLen: 1 << 20,
+} as const;
+
+export const DECISION = { allow: 1, deny: 2, ask: 3, flag: 4 } as const;
+export const DECISION_NAME: Record<number, string> = { 1: "allow", 2: "deny", 3: "ask", 4: "flag" };
+
+export const TYPE = { str: 1, int: 2, ip: 3 } as const;
+export const TYPE_NAME: Record<number, "str" | "int" | "ip"> = { 1: "str", 2: "int", 3: "ip" };
+
+export const SEC = {
+  STRINGS: 0,
+  FIELDS: 1,
+  ENTRIES: 2,
+  CODE: 3,
+  RULES: 4,
+  ATOMS: 5,
+  CLASSIFIERS: 6,
+  CLASSES: 7,
+  LISTS: 8,
+  DATA: 9,
+  COUNT: 10,
+} as const;
+
+export const OP = {
+  CLASSIFY: 1,
+  CANDIDATES: 2,
+  RULES: 3,
+  DECIDE: 4,
+  JATOM: 16,
+  JA: 17,
+  RET: 18,
+} as const;
+export const OP_NAME: Record<number, string> = Object.fromEntries(
+  Object.entries(OP).map(([k, v]) => [v, k.toLowerCase()]),
+);
+
+export const F_REQUIRED = 0x01;
+export const STATE_SINK = 0x80000000;
+
+export const SIZE = {
+  header: 184,
+  insn: 16,
+  field: 12,
+  entry: 8,
+  rule: 48,
+  atom: 12,
+  classifier: 40,
+  class: 16,
+  key: 16,
+} as const;
+
+/** Byte offsets of header members, for the writer and the reader. */
+export const HDR = {
+  magic: 0,
+  version: 4,
+  headerSize: 6,
+  fileSize: 8,
+  flags: 12,
+  name: 16, // trj_str {off, len}
+  policyVersion: 24,
+  defaultDecision: 32,
+  reserved: 36,
+  sourceSha: 40,
+  bodySha: 72,
+  sections: 104, // trj_section[SEC.COUNT] {offset, size}
+} as const;
+
+/** Integer field value → interval key, as the C core does it (hi = 0). */
+export function intKey(v: bigint): bigint {
+  return BigInt.asUintN(64, v) ^ (1n << 63n);
+}

@@ -1,0 +1,254 @@
+/*
+ * trj_isa.h — the .trjb bytecode format: the one definition both sides obey.
+ *
+ * compiler/format.ts mirrors every constant and record size in this file, and
+ * test/format/header-agrees.test.ts fails when the two drift. Numbers here never
+ * change meaning once released; new things get new numbers.
+ *
+ * A .trjb file is:
+ *
+ *   trj_header (fixed size, little-endian)
+ *   sections, each 8-byte aligned, located by header.sections[TRJ_SEC_*]
+ *
+ * Evaluation model (docs/bytecode.md has the long version):
+ *   - Every action kind (file.read, exec, ...) has one entry program in CODE.
+ *     An entry classifies the fields it needs (one classifier per field: a DFA
+ *     for strings, an interval table for integers and IP addresses), then
+ *     evaluates the candidate rules attached to the classes it landed in, then
+ *     the rules that must always be evaluated, then stops at DECIDE.
+ *   - A class is "which atoms are true for this value" (atom = one predicate on
+ *     one field, e.g. `path under "/usr"`), plus "which rules could now match"
+ *     (rules guarded by one of those atoms). So the number of rules looked at
+ *     depends on what the value matched, not on how many rules the policy has.
+ *   - A rule's condition is a small block of JATOM instructions (forward jumps
+ *     only) ending in RET 0/1.
+ *   - Combining: deny > ask > allow; flag counts as allow and marks the result;
+ *     ties go to the lowest rule index; nothing matched means header.default.
+ */
+#ifndef TRJ_ISA_H
+#define TRJ_ISA_H
+
+#include <stdint.h>
+
+#define TRJ_MAGIC 0x424a5254u /* "TRJB" read as little-endian u32 */
+#define TRJ_FORMAT_VERSION 1u
+
+/* ---- limits the verifier enforces ------------------------------------- */
+#define TRJ_MAX_FILE_SIZE (256u << 20) /* bytes */
+#define TRJ_MAX_INSNS (1u << 22)
+#define TRJ_MAX_RULES (1u << 20)
+#define TRJ_MAX_ATOMS (1u << 22)
+#define TRJ_MAX_SLOTS 256u          /* fields a policy may use */
+#define TRJ_MAX_CLASSIFIERS (1u << 16)
+#define TRJ_MAX_DFA_STATES (1u << 22)
+#define TRJ_MAX_BLOCK_LEN 65535u    /* instructions in one rule block */
+#define TRJ_MAX_VALUE_LEN (1u << 20) /* longer field values are an eval error */
+
+/* ---- action kinds: fixed ids, one entry program each ------------------- */
+enum trj_kind {
+    TRJ_KIND_FILE_READ = 0,
+    TRJ_KIND_FILE_WRITE = 1,
+    TRJ_KIND_FILE_CREATE = 2,
+    TRJ_KIND_FILE_DELETE = 3,
+    TRJ_KIND_FILE_RENAME = 4,
+    TRJ_KIND_FILE_META = 5,
+    TRJ_KIND_FILE_LINK = 6,
+    TRJ_KIND_DIR_CREATE = 7,
+    TRJ_KIND_EXEC = 8,
+    TRJ_KIND_NET_CONNECT = 9,
+    TRJ_KIND_NET_BIND = 10,
+    TRJ_KIND_NET_SEND = 11,
+    TRJ_KIND_NET_RESOLVE = 12,
+    TRJ_KIND_TOOL_CALL = 13,
+    TRJ_KIND_HTTP_REQUEST = 14,
+    TRJ_KIND_COUNT = 15
+};
+
+/* ---- decisions --------------------------------------------------------- */
+enum trj_decision {
+    TRJ_ALLOW = 1,
+    TRJ_DENY = 2,
+    TRJ_ASK = 3,
+    TRJ_FLAG = 4 /* rules only: allow and mark; never a final decision */
+};
+
+/* ---- field value types (and so classifier types) ---------------------- */
+enum trj_type {
+    TRJ_T_STR = 1, /* bytes, classified by a DFA */
+    TRJ_T_INT = 2, /* int64, classified by an interval table */
+    TRJ_T_IP = 3   /* 16 bytes (IPv4 as ::ffff:a.b.c.d), interval table */
+};
+
+/* ---- sections ---------------------------------------------------------- */
+enum trj_section_id {
+    TRJ_SEC_STRINGS = 0,     /* raw bytes; referenced by trj_str */
+    TRJ_SEC_FIELDS = 1,      /* trj_field[n_slots], index = slot */
+    TRJ_SEC_ENTRIES = 2,     /* trj_entry[TRJ_KIND_COUNT], index = kind */
+    TRJ_SEC_CODE = 3,        /* trj_insn[] */
+    TRJ_SEC_RULES = 4,       /* trj_rule[] */
+    TRJ_SEC_ATOMS = 5,       /* trj_atom[] */
+    TRJ_SEC_CLASSIFIERS = 6, /* trj_classifier[] */
+    TRJ_SEC_CLASSES = 7,     /* trj_class[] */
+    TRJ_SEC_LISTS = 8,       /* uint32_t[]: sorted atom lists and rule lists */
+    TRJ_SEC_DATA = 9,        /* classifier tables, see trj_classifier */
+    TRJ_SEC_COUNT = 10
+};
+
+typedef struct trj_section {
+    uint32_t offset; /* from start of file, multiple of 8 */
+    uint32_t size;   /* bytes, multiple of the record size */
+} trj_section;
+
+typedef struct trj_str {
+    uint32_t off; /* into STRINGS */
+    uint32_t len;
+} trj_str;
+
+typedef struct trj_header {
+    uint32_t magic;       /* TRJ_MAGIC */
+    uint16_t version;     /* TRJ_FORMAT_VERSION */
+    uint16_t header_size; /* sizeof(trj_header) */
+    uint32_t file_size;   /* whole file, bytes */
+    uint32_t flags;       /* must be 0 */
+    trj_str name;         /* policy "name" */
+    trj_str policy_version;
+    uint32_t default_decision; /* TRJ_ALLOW, TRJ_DENY or TRJ_ASK */
+    uint32_t reserved;         /* must be 0 */
+    uint8_t source_sha256[32]; /* of the policy source text, as compiled */
+    uint8_t body_sha256[32];   /* of bytes [header_size, file_size) */
+    trj_section sections[TRJ_SEC_COUNT];
+} trj_header;
+
+typedef struct trj_field {
+    trj_str name;  /* "path", "argv[1]", "args.amount" ... */
+    uint32_t type; /* trj_type */
+} trj_field;
+
+typedef struct trj_entry {
+    uint32_t code_off; /* first instruction index of the entry program */
+    uint32_t code_len; /* instructions; the last one is DECIDE */
+} trj_entry;
+
+typedef struct trj_rule {
+    trj_str name;
+    trj_str reason;      /* len 0 = none */
+    uint32_t decision;   /* trj_decision */
+    uint32_t timeout_ms; /* ask only; 0 otherwise */
+    uint32_t line;       /* source position of the rule */
+    uint32_t col;
+    uint32_t code_off;  /* condition block: first instruction index */
+    uint32_t code_len;  /* instructions; the last one is RET */
+    uint32_t kind_mask; /* bit k set = rule applies to kind k */
+    uint32_t reserved;  /* must be 0 */
+} trj_rule;
+
+typedef struct trj_atom {
+    uint32_t slot; /* field the atom tests */
+    trj_str text;  /* source text of the predicate, for disasm and audit */
+} trj_atom;
+
+/*
+ * A classifier maps one field value to a class index (relative to class_base).
+ *
+ * TRJ_T_STR (DFA), at DATA + data_off:
+ *   uint8_t  byte_class[256]            byte -> column
+ *   uint32_t state_info[n_states]       class index | TRJ_STATE_SINK
+ *   uint32_t next[n_states * n_columns] next state, row-major
+ *   TRJ_STATE_SINK marks a state whose every transition leads to itself, so
+ *   the walk may stop there. `start` is the start state.
+ *
+ * TRJ_T_INT / TRJ_T_IP (intervals), at DATA + data_off:
+ *   trj_key  bounds[n_bounds]        strictly ascending
+ *   uint32_t cls[n_bounds + 1]       class of (-inf,b0) [b0,b1) ... [b_last,+inf)
+ *   A value v lands in cls[number of bounds <= v]. Integers map to keys as
+ *   hi = 0, lo = (uint64_t)v ^ (1 << 63); IPs as big-endian hi/lo halves.
+ *   n_columns and start must be 0.
+ *
+ * absent_class is the class of a field the action does not carry (all atoms
+ * false); a REQUIRED field that is absent is an evaluation error instead.
+ */
+#define TRJ_STATE_SINK 0x80000000u
+
+typedef struct trj_key {
+    uint64_t lo;
+    uint64_t hi;
+} trj_key;
+
+typedef struct trj_classifier {
+    uint32_t type;       /* trj_type of the field */
+    uint32_t slot;       /* field it classifies */
+    uint32_t n_states;   /* DFA states, or interval bounds */
+    uint32_t n_columns;  /* DFA byte classes; 0 for intervals */
+    uint32_t start;      /* DFA start state; 0 for intervals */
+    uint32_t data_off;   /* into DATA, multiple of 8 */
+    uint32_t class_base; /* first trj_class of this classifier */
+    uint32_t n_classes;
+    uint32_t absent_class;
+    uint32_t reserved; /* must be 0 */
+} trj_classifier;
+
+typedef struct trj_class {
+    uint32_t atoms_off; /* into LISTS: atom ids true in this class, ascending */
+    uint32_t atoms_len;
+    uint32_t rules_off; /* into LISTS: candidate rule ids, ascending */
+    uint32_t rules_len;
+} trj_class;
+
+/* ---- instructions ------------------------------------------------------ */
+/*
+ * Fixed 16 bytes. Jumps are relative and forward only: target = pc + 1 + off.
+ *
+ * Entry programs (one per kind):
+ *   CLASSIFY   a=slot b=classifier flags=TRJ_F_REQUIRED?
+ *   CANDIDATES a=slot          evaluate the candidate rules of that slot's class
+ *   RULES      a=lists offset b=count   evaluate the listed rules (no guard atom)
+ *   DECIDE     a=default decision; terminal
+ * Rule blocks:
+ *   JATOM      a=atom jt jf    atom true -> pc+1+jt, else pc+1+jf
+ *   JA         jt              pc+1+jt
+ *   RET        a=0|1           terminal: rule condition false/true
+ */
+enum trj_opcode {
+    TRJ_OP_CLASSIFY = 1,
+    TRJ_OP_CANDIDATES = 2,
+    TRJ_OP_RULES = 3,
+    TRJ_OP_DECIDE = 4,
+    TRJ_OP_JATOM = 16,
+    TRJ_OP_JA = 17,
+    TRJ_OP_RET = 18
+};
+
+#define TRJ_F_REQUIRED 0x01u
+
+typedef struct trj_insn {
+    uint8_t op;
+    uint8_t flags;
+    uint16_t jt;
+    uint16_t jf;
+    uint16_t reserved; /* must be 0 */
+    uint32_t a;
+    uint32_t b;
+} trj_insn;
+
+/* Record sizes, checked at compile time here and mirrored in format.ts. */
+#define TRJ_HEADER_SIZE 184u
+#define TRJ_INSN_SIZE 16u
+#define TRJ_FIELD_SIZE 12u
+#define TRJ_ENTRY_SIZE 8u
+#define TRJ_RULE_SIZE 48u
+#define TRJ_ATOM_SIZE 12u
+#define TRJ_CLASSIFIER_SIZE 40u
+#define TRJ_CLASS_SIZE 16u
+#define TRJ_KEY_SIZE 16u
+
+_Static_assert(sizeof(trj_header) == TRJ_HEADER_SIZE, "header size");
+_Static_assert(sizeof(trj_insn) == TRJ_INSN_SIZE, "insn size");
+_Static_assert(sizeof(trj_field) == TRJ_FIELD_SIZE, "field size");
+_Static_assert(sizeof(trj_entry) == TRJ_ENTRY_SIZE, "entry size");
+_Static_assert(sizeof(trj_rule) == TRJ_RULE_SIZE, "rule size");
+_Static_assert(sizeof(trj_atom) == TRJ_ATOM_SIZE, "atom size");
+_Static_assert(sizeof(trj_classifier) == TRJ_CLASSIFIER_SIZE, "classifier size");
+_Static_assert(sizeof(trj_class) == TRJ_CLASS_SIZE, "class size");
+_Static_assert(sizeof(trj_key) == TRJ_KEY_SIZE, "key size");
+
+#endif /* TRJ_ISA_H */
