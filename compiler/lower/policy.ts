@@ -1,0 +1,55 @@
+// AST → IR: rules get concrete kinds and conditions over resolved predicates.
+// Runs only after the checker found no errors, so every lookup here succeeds.
+
+import type { Cond, RuleDecl } from "../ast.js";
+import type { CheckContext } from "../check/context.js";
+import { ruleKinds, rules } from "../check/context.js";
+import type { FieldType } from "../catalog.js";
+import { resolveField } from "../fields.js";
+import type { IrCond, IrPolicy, IrRule } from "../ir.js";
+import { predicateOf } from "./predicates.js";
+import { fold } from "./program.js";
+
+export const DEFAULT_ASK_TIMEOUT_MS = 30_000;
+
+export function lowerPolicy(ctx: CheckContext): IrPolicy {
+  const fieldTypes = new Map<string, FieldType>();
+  const out: IrRule[] = rules(ctx.policy).map((r, index) => lowerRule(ctx, r, index, fieldTypes));
+  return {
+    name: ctx.policy.name.value,
+    version: ctx.policy.version.value,
+    default: ctx.policy.default!.decision,
+    rules: out,
+    fieldTypes,
+  };
+}
+
+function lowerRule(ctx: CheckContext, r: RuleDecl, index: number, fieldTypes: Map<string, FieldType>): IrRule {
+  const kinds = ruleKinds(r);
+  const cond = (c: Cond): IrCond => {
+    switch (c.type) {
+      case "and": return { t: "and", a: cond(c.left), b: cond(c.right) };
+      case "or": return { t: "or", a: cond(c.left), b: cond(c.right) };
+      case "not": return { t: "not", a: cond(c.expr) };
+      case "bool": return { t: c.value ? "true" : "false" };
+      case "cmp": {
+        const f = resolveField(kinds, c.field.name, ctx.argsTypes);
+        if ("code" in f) throw new Error(`internal: unchecked field ${c.field.name}`);
+        fieldTypes.set(f.name, f.type);
+        const ir = predicateOf(c, f, ctx.scope, ctx.diags);
+        if (ir === null) throw new Error(`internal: unchecked comparison at line ${c.loc.start.line}`);
+        return ir;
+      }
+    }
+  };
+  return {
+    index,
+    name: r.name.name,
+    decision: r.decision.value,
+    kinds,
+    cond: r.cond === null ? { t: "true" } : fold(cond(r.cond)),
+    reason: r.reason?.value ?? null,
+    timeoutMs: r.decision.value === "ask" ? (r.timeout?.ms ?? DEFAULT_ASK_TIMEOUT_MS) : 0,
+    loc: r.name.loc,
+  };
+}
