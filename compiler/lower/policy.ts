@@ -8,7 +8,6 @@ import type { FieldType } from "../catalog.js";
 import { resolveField } from "../fields.js";
 import type { IrCond, IrPolicy, IrRule } from "../ir.js";
 import { predicateOf } from "./predicates.js";
-import { fold } from "./program.js";
 
 export const DEFAULT_ASK_TIMEOUT_MS = 30_000;
 
@@ -47,7 +46,9 @@ function lowerRule(ctx: CheckContext, r: RuleDecl, index: number, fieldTypes: Ma
     name: r.name.name,
     decision: r.decision.value,
     kinds,
-    cond: r.cond === null ? { t: "true" } : fold(cond(r.cond)),
+    // Not folded here: a field a rule mentions is read (and must be present if
+    // required) even where `or true` makes its value irrelevant.
+    cond: r.cond === null ? { t: "true" } : cond(r.cond),
     reason: r.reason?.value ?? null,
     timeoutMs: r.decision.value === "ask" ? (r.timeout?.ms ?? DEFAULT_ASK_TIMEOUT_MS) : 0,
     loc: r.name.loc,
