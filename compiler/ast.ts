@@ -114,6 +114,20 @@ export type Value =
   | EnvValue
   | DurationLit;
 
+/**
+ * A string value. Strings stand for BYTES (paths, argv and hosts are bytes,
+ * not text), kept in a JS string by one convention (as Python's
+ * "surrogateescape"):
+ * - every character stands for its UTF-8 encoding (so "é" is C3 A9, and
+ *   `\u{e9}` is the same value);
+ * - the lone surrogates U+DC80..U+DCFF stand for the single raw bytes
+ *   0x80..0xFF that are not part of valid UTF-8 (written `\x80`..`\xff`);
+ *   `\x00`..`\x7f` are the characters U+0000..U+007F;
+ * - values are canonical: bytes that form valid UTF-8 are always characters
+ *   (`"\xc3\xa9"` parses to "é"), so equal bytes mean equal strings.
+ * Other lone surrogates never occur. Use stringToBytes / bytesToString /
+ * bytesToDisplay from compiler/parse.ts; never encode `value` yourself.
+ */
 export interface StringLit { type: "string"; value: string; loc: Loc }
 export interface NumberLit { type: "number"; value: number; loc: Loc }
 /** /source/flags — flags: only "i" is accepted by the checker */
