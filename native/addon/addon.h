@@ -21,16 +21,7 @@
 #include <cstdint>
 #include <string>
 
-/* trj_isa.h checks record sizes with C11 _Static_assert; C++ spells it static_assert. */
-#if defined(__cplusplus) && !defined(_Static_assert)
-#define _Static_assert static_assert
-#define TRJ_ADDON_DEFINED_STATIC_ASSERT 1
-#endif
 #include "trj.h"
-#ifdef TRJ_ADDON_DEFINED_STATIC_ASSERT
-#undef _Static_assert
-#undef TRJ_ADDON_DEFINED_STATIC_ASSERT
-#endif
 
 namespace trj_addon {
 

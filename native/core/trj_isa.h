@@ -230,7 +230,13 @@ typedef struct trj_insn {
     uint32_t b;
 } trj_insn;
 
-/* Record sizes, checked at compile time here and mirrored in format.ts. */
+/* Record sizes, checked at compile time here and mirrored in format.ts.
+ * C++ (the addon) spells C11's _Static_assert as static_assert. */
+#ifdef __cplusplus
+#define TRJ_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define TRJ_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
 #define TRJ_HEADER_SIZE 184u
 #define TRJ_INSN_SIZE 16u
 #define TRJ_FIELD_SIZE 12u
@@ -241,14 +247,14 @@ typedef struct trj_insn {
 #define TRJ_CLASS_SIZE 16u
 #define TRJ_KEY_SIZE 16u
 
-_Static_assert(sizeof(trj_header) == TRJ_HEADER_SIZE, "header size");
-_Static_assert(sizeof(trj_insn) == TRJ_INSN_SIZE, "insn size");
-_Static_assert(sizeof(trj_field) == TRJ_FIELD_SIZE, "field size");
-_Static_assert(sizeof(trj_entry) == TRJ_ENTRY_SIZE, "entry size");
-_Static_assert(sizeof(trj_rule) == TRJ_RULE_SIZE, "rule size");
-_Static_assert(sizeof(trj_atom) == TRJ_ATOM_SIZE, "atom size");
-_Static_assert(sizeof(trj_classifier) == TRJ_CLASSIFIER_SIZE, "classifier size");
-_Static_assert(sizeof(trj_class) == TRJ_CLASS_SIZE, "class size");
-_Static_assert(sizeof(trj_key) == TRJ_KEY_SIZE, "key size");
+TRJ_STATIC_ASSERT(sizeof(trj_header) == TRJ_HEADER_SIZE, "header size");
+TRJ_STATIC_ASSERT(sizeof(trj_insn) == TRJ_INSN_SIZE, "insn size");
+TRJ_STATIC_ASSERT(sizeof(trj_field) == TRJ_FIELD_SIZE, "field size");
+TRJ_STATIC_ASSERT(sizeof(trj_entry) == TRJ_ENTRY_SIZE, "entry size");
+TRJ_STATIC_ASSERT(sizeof(trj_rule) == TRJ_RULE_SIZE, "rule size");
+TRJ_STATIC_ASSERT(sizeof(trj_atom) == TRJ_ATOM_SIZE, "atom size");
+TRJ_STATIC_ASSERT(sizeof(trj_classifier) == TRJ_CLASSIFIER_SIZE, "classifier size");
+TRJ_STATIC_ASSERT(sizeof(trj_class) == TRJ_CLASS_SIZE, "class size");
+TRJ_STATIC_ASSERT(sizeof(trj_key) == TRJ_KEY_SIZE, "key size");
 
 #endif /* TRJ_ISA_H */
