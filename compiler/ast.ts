@@ -23,6 +23,7 @@ export interface Policy {
   version: StringLit;
   default: { decision: DefaultDecision; loc: Loc } | null;
   decls: Decl[];
+  /** The header (`policy "name" version "x"`): where whole-policy diagnostics point. */
   loc: Loc;
 }
 

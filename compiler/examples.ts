@@ -18,6 +18,12 @@ export function runExamples(ctx: CheckContext, bytes: Uint8Array): void {
     if (action === null) continue;
     const got = policy.evaluate(action as Action);
     const want = ex.decision.value;
+    if (got.reason === "eval-error") {
+      // A deny by evaluation error proves nothing about the rules.
+      ctx.diags.error("example-failed", ex.loc, `example cannot be evaluated: ${got.error}`,
+        "an example must describe a complete action: give every field the kind requires (e.g. `path` for file actions)");
+      continue;
+    }
     const ok = want === "flag" ? got.decision === "allow" && got.flagged : got.decision === want;
     if (ok) continue;
     const actual = got.flagged && got.decision === "allow" ? "flag" : got.decision;

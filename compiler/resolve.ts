@@ -26,6 +26,8 @@ type Entry = { decl: ConstDecl | ListDecl; state: "todo" | "busy" | "done"; valu
 
 export class Scope {
   private readonly names = new Map<string, Entry>();
+  /** Names being resolved right now, outermost first: the chain a cycle reports. */
+  private readonly resolving: string[] = [];
 
   constructor(
     policy: Policy,
@@ -90,17 +92,26 @@ export class Scope {
       return null;
     }
     if (e.state === "busy") {
-      this.diags.error("undefined-name", loc, `\`${name}\` is defined in terms of itself`, "break the cycle");
+      const chain = [...this.resolving.slice(this.resolving.indexOf(name)), name].join(" → ");
+      this.diags.error("undefined-name", loc, `\`${name}\` is defined in terms of itself: ${chain}`, "break the cycle");
       return null;
     }
     if (e.state === "todo") {
       e.state = "busy";
+      this.resolving.push(name);
       const d = e.decl;
       const r = d.type === "const" ? this.resolve(d.value) : this.resolve({ type: "list", items: d.items, loc: d.loc });
+      this.resolving.pop();
       e.value = r;
       e.state = "done";
     }
-    // A use site gets the value with the use's location, so errors point at it.
-    return e.value === null ? null : { ...e.value, loc };
+    // The value keeps its definition's location: an error inside a pattern
+    // must point into the literal where it is written, not at the use.
+    return e.value;
+  }
+
+  /** Resolve a const or list by name, once (for the checker's declaration pass). */
+  resolveName(name: string, loc: Loc): RValue | null {
+    return this.lookup(name, loc);
   }
 }

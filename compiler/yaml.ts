@@ -132,14 +132,14 @@ class Reader {
   /** The pairs of a mapping with string keys; reports anything else. */
   private pairs(node: YamlNode | null, what: string, at: Loc): Entry[] | null {
     if (!isMap(node)) {
-      this.error(node ? this.loc(node) : at, `${what} must be a mapping (key: value)`);
+      this.error(node ? this.loc(node) : at, `${what} must be a mapping (key: value)`, "write `key: value` lines indented under it");
       return null;
     }
     const out: Entry[] = [];
     for (const pair of (node as YAMLMap).items) {
       const key = pair.key;
       if (!isScalar(key) || typeof key.value !== "string") {
-        this.error(this.loc(key as YamlNode), `a key in ${what} must be a plain word`);
+        this.error(this.loc(key as YamlNode), `a key in ${what} must be a plain word`, "use a name such as `workspace`, not a list or mapping");
         continue;
       }
       out.push({ key: key.value, keyNode: key, value: this.deref(pair.value) });
@@ -254,7 +254,7 @@ class Reader {
 
   private items(node: YamlNode | null, what: string, at: Loc): YamlNode[] {
     if (!isSeq(node)) {
-      this.error(node ? this.loc(node) : at, `${what} must be a list (- item)`);
+      this.error(node ? this.loc(node) : at, `${what} must be a list (- item)`, "write each item on its own line starting with `- `, or inline as [a, b]");
       return [];
     }
     return node.items.map((i) => this.deref(i)).filter((i): i is YamlNode => i !== null);
@@ -295,7 +295,7 @@ class Reader {
    */
   private value(node: YamlNode | null, what: string, at: Loc, env: boolean): Value | null {
     if (node === null || (isScalar(node) && node.value === null)) {
-      this.error(node ? this.loc(node) : at, `${what} has no value`);
+      this.error(node ? this.loc(node) : at, `${what} has no value`, "give it a value after the colon, or remove the key");
       return null;
     }
     if (isScalar(node)) {
@@ -341,7 +341,7 @@ class Reader {
       if (!ok) return null;
       return { type: "env", name, fallback, loc: this.loc(node) };
     }
-    this.error(this.loc(node), `${what} must be a string, a number or a list`);
+    this.error(this.loc(node), `${what} must be a string, a number or a list`, 'for env use { env: NAME, default: value }');
     return null;
   }
 
@@ -439,7 +439,7 @@ class Reader {
     const out: KindPattern[] = [];
     const one = (n: YamlNode | null): boolean => {
       if (!isScalar(n) || typeof n.value !== "string") {
-        this.error(n ? this.loc(n) : at, "an action kind must be a string such as file.read, file.* or *");
+        this.error(n ? this.loc(n) : at, "an action kind must be a string such as file.read, file.* or *", "e.g. `allow: file.read` or `allow: [file.read, file.write]`");
         return false;
       }
       const map = scalarMap(n, this.source);
@@ -462,11 +462,11 @@ class Reader {
     };
     if (isSeq(node)) {
       if (!many) {
-        this.error(this.loc(node), "an example has exactly one action kind");
+        this.error(this.loc(node), "an example has exactly one action kind", "write one example per kind, e.g. `- deny: file.read`");
         return null;
       }
       if (node.items.length === 0) {
-        this.error(this.loc(node), "the list of action kinds is empty");
+        this.error(this.loc(node), "the list of action kinds is empty", "name at least one kind, e.g. [file.read]");
         return null;
       }
       for (const it of node.items) if (!one(this.deref(it))) return null;

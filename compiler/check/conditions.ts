@@ -5,7 +5,7 @@ import { resolveField } from "../fields.js";
 import { predicateOf } from "../lower/predicates.js";
 import { comparisons, ruleKinds, rules, type CheckPass } from "./context.js";
 
-export const checkConditions: CheckPass = ({ policy, scope, diags, argsTypes }) => {
+export const checkConditions: CheckPass = ({ policy, scope, diags, argsTypes, source }) => {
   for (const r of rules(policy)) {
     const kinds = ruleKinds(r);
     if (kinds.length === 0) continue; // reported by kinds.ts
@@ -15,7 +15,7 @@ export const checkConditions: CheckPass = ({ policy, scope, diags, argsTypes }) 
         diags.error(f.code, c.field.loc, f.message, f.hint);
         continue;
       }
-      predicateOf(c, f, scope, diags);
+      predicateOf(c, f, scope, diags, source);
     }
   }
 };

@@ -3,6 +3,7 @@
 
 import { expandKind } from "../catalog.js";
 import { resolveField } from "../fields.js";
+import { ipRange } from "../lower/ip.js";
 import type { CheckPass } from "./context.js";
 
 export const checkExamples: CheckPass = ({ policy, scope, diags, argsTypes }) => {
@@ -31,6 +32,14 @@ export const checkExamples: CheckPass = ({ policy, scope, diags, argsTypes }) =>
       }
       if (v === null) continue;
       const ok = f.type === "int" ? v.t === "num" : f.type === "ip" ? v.t === "ip" || v.t === "str" : v.t === "str";
+      if (ok && f.type === "ip" && (v.t === "ip" || v.t === "str")) {
+        const text = v.t === "ip" ? v.text : v.value;
+        const r = ipRange(text);
+        if (typeof r === "string" || text.includes("/")) {
+          diags.error("bad-ip", value.loc, typeof r === "string" ? r : `an example needs one address, not the block \`${text}\``, 'write one address, e.g. "10.0.0.1" or "::1"');
+        }
+        continue;
+      }
       if (!ok) diags.error("type-mismatch", value.loc, `\`${name.name}\` needs ${f.type === "int" ? "a number" : f.type === "ip" ? "an address" : "a string"}`, "fix the example value");
     }
   }

@@ -16,8 +16,9 @@ export const checkNames: CheckPass = ({ policy, scope, diags }) => {
       seen.set(d.name.name, d.name.loc.start.line);
     }
   }
+  // Resolve every const and list once (memoized), so errors in unused ones are
+  // reported too, and errors in used ones only once.
   for (const d of policy.decls) {
-    if (d.type === "const") scope.resolve(d.value);
-    if (d.type === "list") scope.resolve({ type: "list", items: d.items, loc: d.loc });
+    if (d.type === "const" || d.type === "list") scope.resolveName(d.name.name, d.name.loc);
   }
 };

@@ -35,7 +35,7 @@ function lowerRule(ctx: CheckContext, r: RuleDecl, index: number, fieldTypes: Ma
         const f = resolveField(kinds, c.field.name, ctx.argsTypes);
         if ("code" in f) throw new Error(`internal: unchecked field ${c.field.name}`);
         fieldTypes.set(f.name, f.type);
-        const ir = predicateOf(c, f, ctx.scope, ctx.diags);
+        const ir = predicateOf(c, f, ctx.scope, ctx.diags, ctx.source);
         if (ir === null) throw new Error(`internal: unchecked comparison at line ${c.loc.start.line}`);
         return ir;
       }

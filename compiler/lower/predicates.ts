@@ -3,7 +3,7 @@
 // patterns; the lowering stage calls it again to build atoms. One function, so
 // what is checked is exactly what is compiled.
 
-import type { CmpCond } from "../ast.js";
+import type { CmpCond, Loc } from "../ast.js";
 import { anyOf, literal, parseGlob, parseRegex, under, isEmpty, intersects } from "../automata/index.js";
 import type { Pat } from "../automata/index.js";
 import type { FieldType } from "../catalog.js";
@@ -15,6 +15,8 @@ import { formatIp, ipRange } from "./ip.js";
 
 const INT_MIN = -(1n << 63n);
 const INT_MAX = (1n << 63n) - 1n;
+/** Fields the runtime normalizes to one case before evaluation (catalog.ts docs). */
+const CASE_OF: Record<string, "lowercase" | "uppercase"> = { host: "lowercase", method: "uppercase" };
 const ROOT = under(new Uint8Array([0x2f])); // every absolute path
 
 export interface FieldInfo {
@@ -24,10 +26,28 @@ export interface FieldInfo {
   range?: [bigint, bigint]; // values an int field can take (port: 0..65535)
 }
 
-export function predicateOf(cmp: CmpCond, field: FieldInfo, scope: Scope, diags: Diagnostics): IrCond | null {
+const OPS: Record<FieldInfo["type"], readonly string[]> = {
+  str: ["==", "!=", "in", "under", "matches", "=~"],
+  int: ["==", "!=", "<", "<=", ">", ">=", "in"],
+  ip: ["==", "!=", "in"],
+};
+const OP_HINT: Record<FieldInfo["type"], string> = {
+  str: "strings support == != in under matches =~",
+  int: "numbers support == != < <= > >= in",
+  ip: "addresses support ==, != and in (e.g. ip in 10.0.0.0/8)",
+};
+
+/** `source` is the policy text, so errors inside a literal can point at the exact character. */
+export function predicateOf(cmp: CmpCond, field: FieldInfo, scope: Scope, diags: Diagnostics, source: string): IrCond | null {
+  // The operator first: `port matches "22*"` is a wrong operator, not a wrong value.
+  if (!OPS[field.type].includes(cmp.op)) {
+    const what = { str: "a string", int: "a number", ip: "an address" }[field.type];
+    diags.error("type-mismatch", cmp.opLoc, `\`${field.name}\` is ${what}; \`${cmp.op}\` does not apply to it`, OP_HINT[field.type]);
+    return null;
+  }
   const v = scope.resolve(cmp.value);
   if (v === null) return null;
-  const b = new PredBuilder(cmp, field, diags);
+  const b = new PredBuilder(cmp, field, diags, source);
   switch (field.type) {
     case "str":
       return b.str(v);
@@ -43,6 +63,7 @@ class PredBuilder {
     private readonly cmp: CmpCond,
     private readonly field: FieldInfo,
     private readonly diags: Diagnostics,
+    private readonly source: string,
   ) {}
 
   private mismatch(message: string, hint: string, loc = this.cmp.value.loc): null {
@@ -80,7 +101,7 @@ class PredBuilder {
         pats = this.each(items, "str", (s) => {
           const r = parseGlob(s.value);
           if ("error" in r) {
-            this.diags.error("bad-glob", shift(s.loc, r.error.offset), r.error.message, r.error.hint);
+            this.diags.error("bad-glob", insideLiteral(this.source, s.loc, r.error.offset, "string"), r.error.message, r.error.hint);
             return null;
           }
           return r.pat;
@@ -90,17 +111,22 @@ class PredBuilder {
         pats = this.each(items, "regex", (s) => {
           const r = parseRegex(s.source, s.flags);
           if ("error" in r) {
-            this.diags.error(r.error.code, shift(s.loc, r.error.offset), r.error.message, r.error.hint);
+            this.diags.error(r.error.code, insideLiteral(this.source, s.loc, r.error.offset, "regex"), r.error.message, r.error.hint);
             return null;
           }
           return r.pat;
         });
         break;
       default:
-        return this.mismatch(`\`${f}\` is a string; \`${op}\` compares numbers`,
-          "strings support == != in under matches =~", this.cmp.opLoc);
+        throw new Error(`internal: operator ${op} reached str() (checked in predicateOf)`);
     }
     if (pats === null) return null;
+    const wrongCase = (op === "==" || op === "!=" || op === "in") && this.wrongCase(items);
+    if (wrongCase) {
+      this.diags.error("never-matches", wrongCase.loc, `\`${this.text(v)}\` can never match: \`${f}\` values are ${CASE_OF[f]}`,
+        `write ${JSON.stringify(CASE_OF[f] === "lowercase" ? wrongCase.value.toLowerCase() : wrongCase.value.toUpperCase())}`);
+      return null;
+    }
     const pat = pats.length === 1 ? pats[0]! : anyOf(pats);
     if (isEmpty(pat) || (this.field.path && !intersects(pat, ROOT))) {
       this.diags.error("never-matches", v.loc, `\`${this.text(v)}\` can never match`,
@@ -109,6 +135,17 @@ class PredBuilder {
     }
     const pred: Pred = { type: "str", field: f, pat, key: `${f}\0${op === "!=" ? "==" : op}\0${keyOf(v)}`, text: this.text(v), loc: this.cmp.loc };
     return op === "!=" ? { t: "not", a: { t: "pred", pred } } : { t: "pred", pred };
+  }
+
+  /** A literal that breaks the field's normalized case (host lowercase, method uppercase). */
+  private wrongCase(items: RValue[]): Extract<RValue, { t: "str" }> | null {
+    const want = CASE_OF[this.field.name];
+    if (!want) return null;
+    for (const it of items) {
+      if (it.t !== "str") continue;
+      if (want === "lowercase" ? it.value !== it.value.toLowerCase() : it.value !== it.value.toUpperCase()) return it;
+    }
+    return null;
   }
 
   private each<T extends RValue["t"]>(
@@ -143,7 +180,7 @@ class PredBuilder {
     const num = (x: RValue): bigint | null => {
       if (x.t === "num") {
         if (x.value < INT_MIN || x.value > INT_MAX) {
-          this.diags.error("bad-number", x.loc, `${x.value} does not fit in 64 bits`);
+          this.diags.error("bad-number", x.loc, `${x.value} does not fit in 64 bits`, "use a value between -2^63 and 2^63-1");
           return null;
         }
         return x.value;
@@ -154,7 +191,7 @@ class PredBuilder {
     if (op === "in") {
       if (v.t !== "list") return this.mismatch("`in` needs a list", `write \`${f} in [1, 2]\` or use \`==\``);
       if (v.items.length === 0) {
-        this.diags.error("empty-list", v.loc, "an empty list never matches", "add items or remove the condition");
+        this.diags.error("empty-list", this.cmp.value.loc, "an empty list never matches", "add items or remove the condition");
         return null;
       }
       const ns = v.items.map(num);
@@ -170,13 +207,14 @@ class PredBuilder {
         case ">": ranges = n === INT_MAX ? [] : [[n + 1n, INT_MAX]]; break;
         case ">=": ranges = [[n, INT_MAX]]; break;
         default:
-          return this.mismatch(`\`${f}\` is a number; \`${op}\` works on strings`, "numbers support == != < <= > >= in", this.cmp.opLoc);
+          throw new Error(`internal: operator ${op} reached int() (checked in predicateOf)`);
       }
     }
     ranges = normalize(ranges);
     const r = this.field.range;
     if (r && !ranges.some(([lo, hi]) => hi >= r[0] && lo <= r[1]) && op !== "!=") {
-      this.diags.error("bad-number", v.loc, `\`${this.text(v)}\` can never match: \`${f}\` is between ${r[0]} and ${r[1]}`);
+      this.diags.error("bad-number", v.loc, `\`${this.text(v)}\` can never match: \`${f}\` is between ${r[0]} and ${r[1]}`,
+        `use a value from ${r[0]} to ${r[1]}`);
       return null;
     }
     return this.finish("int", ranges, v, op === "!=");
@@ -189,7 +227,7 @@ class PredBuilder {
     const range = (x: RValue, allowCidr: boolean): [bigint, bigint] | null => {
       if (x.t !== "ip" && x.t !== "str") return this.mismatch(`\`${f}\` is an address, not ${describe(x)}`, 'write 10.0.0.1, 10.0.0.0/8 or "fd00::/8"', x.loc);
       const text = x.t === "ip" ? x.text : x.value;
-      if (!allowCidr && text.includes("/")) return this.mismatch(`\`${op}\` compares one address; \`${text}\` is a block`, `use \`${f} in ${text}\``, x.loc);
+      if (!allowCidr && text.includes("/")) return this.mismatch(`\`${op}\` compares one address; \`${text}\` is a block`, `use \`${f} in ${x.t === "str" ? JSON.stringify(text) : text}\``, x.loc);
       const r = ipRange(text);
       if (typeof r === "string") {
         this.diags.error("bad-ip", x.loc, r, 'write 10.0.0.1, 10.0.0.0/8, "::1" or "fd00::/8"');
@@ -205,14 +243,14 @@ class PredBuilder {
     } else if (op === "in") {
       const items = v.t === "list" ? v.items : [v];
       if (items.length === 0) {
-        this.diags.error("empty-list", v.loc, "an empty list never matches", "add items or remove the condition");
+        this.diags.error("empty-list", this.cmp.value.loc, "an empty list never matches", "add items or remove the condition");
         return null;
       }
       const rs = items.map((x) => range(x, true));
       if (rs.some((r) => r === null)) return null;
       ranges = rs as Ranges;
     } else {
-      return this.mismatch(`\`${f}\` is an address; use \`==\`, \`!=\` or \`in\``, "e.g. ip in 10.0.0.0/8", this.cmp.opLoc);
+      throw new Error(`internal: operator ${op} reached ip() (checked in predicateOf)`);
     }
     return this.finish("ip", normalize(ranges), v, op === "!=");
   }
@@ -257,11 +295,27 @@ function keyOf(v: RValue): string {
   return v.t === "list" ? v.items.map(keyOf).sort().join("\u0001") : `${v.t}:${show(v)}`;
 }
 
-/** Location of character `offset` inside a quoted literal (skip the opening quote). */
-function shift(loc: CmpCond["loc"], offset: number): CmpCond["loc"] {
-  const col = loc.start.col + 1 + offset;
-  const start = { line: loc.start.line, col, offset: loc.start.offset + 1 + offset };
-  return { file: loc.file, start, end: { ...start, col: col + 1, offset: start.offset + 1 } };
+/**
+ * Location of value character `index` of a literal written at `loc`: skips the
+ * opening quote or slash if there is one and counts each escape (`\\`, `\xff`,
+ * `\u{..}`, a regex's `\/`) as the one character it stands for.
+ */
+export function insideLiteral(source: string, loc: Loc, index: number, kind: "string" | "regex"): Loc {
+  let i = loc.start.offset;
+  const open = source[i];
+  const regex = kind === "regex" && open === "/";
+  const quoted = kind === "string" && (open === '"' || open === "'");
+  if (quoted || regex) i++;
+  for (let v = 0; v < index && i < source.length; v++) {
+    if (source[i] !== "\\") i++;
+    else if (regex) i += source[i + 1] === "/" ? 2 : 1;
+    else if (!quoted) i++;
+    else if (source[i + 1] === "x") i += 4;
+    else if (source[i + 1] === "u" && source[i + 2] === "{") i = source.indexOf("}", i) + 1 || i + 2;
+    else i += 2;
+  }
+  const start = { line: loc.start.line, col: loc.start.col + (i - loc.start.offset), offset: i };
+  return { file: loc.file, start, end: { ...start, col: start.col + 1, offset: i + 1 } };
 }
 
 export { formatIp };

@@ -12,7 +12,7 @@ export const evalCommand: Command = {
 
 Without --action, reads one JSON action per line from stdin and prints one JSON
 result per line. An action: {"kind":"file.read","path":"/etc/passwd"}; raw bytes
-as {"$hex":"ff00"} or {"$b64":"..."}. Result: {"decision","rule","reason","flagged"}.`,
+as {"$bytes":"ff00"} (hex) or {"$b64":"..."}. Result: {"decision","rule","reason","flagged"}.`,
   options: { ...VAR_OPTION, action: { type: "string", short: "a" } },
   async run({ values, positionals }, io) {
     const file = oneFile(positionals, "policy file", evalCommand.usage);
