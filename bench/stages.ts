@@ -56,18 +56,18 @@ export function compileStaged(source: string, file: string, opts: { shadowLint: 
   if (parsed.policy === null || diags.hasErrors) fail("parse");
   const policy = parsed.policy!;
   lap("parse");
-  const ctx: CheckContext = { policy, source, scope: new Scope(policy, {}, diags), diags, argsTypes: new Map() };
+  const ctx: CheckContext = { policy, source, scope: new Scope(policy, {}, diags), diags, argsTypes: new Map(), predicates: new Map() };
   for (const pass of CHECKS) pass(ctx);
   if (diags.hasErrors) fail("check");
   lap("check");
   const ir = lowerPolicy(ctx);
   lap("lower");
-  if (opts.shadowLint) {
-    checkShadowed(ir, diags);
-    lap("shadowLint");
-  } else ms.shadowLint = null;
   const program = buildProgram(ir);
   lap("buildProgram");
+  if (opts.shadowLint) {
+    checkShadowed(ir, program, diags);
+    lap("shadowLint");
+  } else ms.shadowLint = null;
   const bytes = emit(program, createHash("sha256").update(source).digest());
   lap("emit");
   runExamples(ctx, bytes);

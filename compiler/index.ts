@@ -50,15 +50,16 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
   const policy = parsed.policy;
   if (policy === null || diags.hasErrors) return fail(policy);
 
-  const ctx: CheckContext = { policy, source, scope: new Scope(policy, opts, diags), diags, argsTypes: new Map() };
+  const ctx: CheckContext = { policy, source, scope: new Scope(policy, opts, diags), diags, argsTypes: new Map(), predicates: new Map() };
   for (const pass of CHECKS) pass(ctx);
   if (diags.hasErrors) return fail(policy);
 
   const ir = lowerPolicy(ctx);
-  checkShadowed(ir, diags);
   let bytes: Uint8Array;
   try {
-    bytes = emit(buildProgram(ir), createHash("sha256").update(source).digest());
+    const program = buildProgram(ir);
+    checkShadowed(ir, program, diags);
+    bytes = emit(program, createHash("sha256").update(source).digest());
   } catch (e) {
     if (!(e instanceof ProgramTooLarge) && !(e instanceof Error && e.name === "DfaTooLarge")) throw e;
     diags.error("too-large", policy.loc, `the policy is too large to compile: ${e.message}`, "split it or simplify its patterns");

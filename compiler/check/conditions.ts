@@ -1,11 +1,13 @@
 // Checks every comparison: the field exists for each of the rule's kinds, and
-// the operator and value fit its type (patterns parse and can match).
+// the operator and value fit its type (patterns parse and can match). The
+// predicate each comparison becomes is kept in ctx.predicates, so lowering
+// uses exactly what was checked and nothing is built twice.
 
 import { resolveField } from "../fields.js";
 import { predicateOf } from "../lower/predicates.js";
 import { comparisons, ruleKinds, rules, type CheckPass } from "./context.js";
 
-export const checkConditions: CheckPass = ({ policy, scope, diags, argsTypes, source }) => {
+export const checkConditions: CheckPass = ({ policy, scope, diags, argsTypes, source, predicates }) => {
   for (const r of rules(policy)) {
     const kinds = ruleKinds(r);
     if (kinds.length === 0) continue; // reported by kinds.ts
@@ -15,7 +17,8 @@ export const checkConditions: CheckPass = ({ policy, scope, diags, argsTypes, so
         diags.error(f.code, c.field.loc, f.message, f.hint);
         continue;
       }
-      predicateOf(c, f, scope, diags, source);
+      const ir = predicateOf(c, f, scope, diags, source);
+      if (ir !== null) predicates.set(c, { field: f, ir });
     }
   }
 };

@@ -6,6 +6,8 @@ import type { FieldType, Kind } from "../catalog.js";
 import { expandKind } from "../catalog.js";
 import type { Diagnostics } from "../diagnostics.js";
 import type { Scope } from "../resolve.js";
+import type { IrCond } from "../ir.js";
+import type { FieldInfo } from "../lower/predicates.js";
 
 export interface CheckContext {
   policy: Policy;
@@ -13,6 +15,8 @@ export interface CheckContext {
   scope: Scope;
   diags: Diagnostics;
   argsTypes: Map<string, FieldType>;
+  /** What each comparison means, recorded by conditions.ts for the lowering stage. */
+  predicates: Map<CmpCond, { field: FieldInfo; ir: IrCond }>;
 }
 
 export type CheckPass = (ctx: CheckContext) => void;

@@ -5,9 +5,7 @@ import type { Cond, RuleDecl } from "../ast.js";
 import type { CheckContext } from "../check/context.js";
 import { ruleKinds, rules } from "../check/context.js";
 import type { FieldType } from "../catalog.js";
-import { resolveField } from "../fields.js";
 import type { IrCond, IrPolicy, IrRule } from "../ir.js";
-import { predicateOf } from "./predicates.js";
 
 export const DEFAULT_ASK_TIMEOUT_MS = 30_000;
 
@@ -32,12 +30,10 @@ function lowerRule(ctx: CheckContext, r: RuleDecl, index: number, fieldTypes: Ma
       case "not": return { t: "not", a: cond(c.expr) };
       case "bool": return { t: c.value ? "true" : "false" };
       case "cmp": {
-        const f = resolveField(kinds, c.field.name, ctx.argsTypes);
-        if ("code" in f) throw new Error(`internal: unchecked field ${c.field.name}`);
-        fieldTypes.set(f.name, f.type);
-        const ir = predicateOf(c, f, ctx.scope, ctx.diags, ctx.source);
-        if (ir === null) throw new Error(`internal: unchecked comparison at line ${c.loc.start.line}`);
-        return ir;
+        const p = ctx.predicates.get(c);
+        if (!p) throw new Error(`internal: unchecked comparison at line ${c.loc.start.line}`);
+        fieldTypes.set(p.field.name, p.field.type);
+        return p.ir;
       }
     }
   };

@@ -1,7 +1,7 @@
 // One comparison (`field op value`) → an IR condition over predicates with a
-// fully resolved meaning. The checker calls this to report type errors and bad
-// patterns; the lowering stage calls it again to build atoms. One function, so
-// what is checked is exactly what is compiled.
+// fully resolved meaning. The checker calls this once per comparison, reports
+// what is wrong, and keeps the result for the lowering stage: what is checked
+// is exactly what is compiled.
 
 import type { CmpCond, Loc } from "../ast.js";
 import { anyOf, literal, parseGlob, parseRegex, under, isEmpty, intersects } from "../automata/index.js";

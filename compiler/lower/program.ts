@@ -52,6 +52,8 @@ export interface Program {
   classifiers: ClassifierRec[];
   classes: ClassRec[];
   lists: number[];
+  /** Predicate key → atom id (not emitted; for lints over the program). */
+  atomIds: Map<string, number>;
 }
 
 export class ProgramTooLarge extends Error {}
@@ -188,7 +190,26 @@ export function buildProgram(ir: IrPolicy): Program {
     classifiers,
     classes,
     lists,
+    atomIds: atomOf,
   };
+}
+
+/**
+ * For every atom, the atoms that are true whenever it is true: the
+ * intersection of all classes it appears in. Exact, because every class of a
+ * classifier is reached by some value (DFA states are all reachable, every
+ * interval is non-empty) and a class records all atoms true for its values.
+ */
+export function impliedAtoms(p: Program): Set<number>[] {
+  const implied: (Set<number> | undefined)[] = p.atoms.map(() => undefined);
+  for (const c of p.classes) {
+    const set = p.lists.slice(c.atomsOff, c.atomsOff + c.atomsLen);
+    for (const a of set) {
+      const prev = implied[a];
+      implied[a] = prev === undefined ? new Set(set) : new Set(set.filter((x) => prev.has(x)));
+    }
+  }
+  return implied.map((s, a) => s ?? new Set([a]));
 }
 
 function ins(op: number, flags: number, a: number, b: number, jt = 0, jf = 0): Insn {

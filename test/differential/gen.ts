@@ -58,7 +58,10 @@ const CMD_REGEXES = [
 const WORD_LITS = ['"git"', '"push"', '"status"', '"-f"', '"--force"', '"base64"', '"-d"', '""', '"PUSH"'];
 const WORD_GLOBS = ['"-*"', '"p*"', '"?it"', '"{push,status}"', '"*"'];
 const WORD_REGEXES = ["/^-/", "/^(push|status)$/", "/sh/i", "/^$/", "/\\x00/"];
-const HOST_LITS = ['"pypi.org"', '"github.com"', '"evil.com"', '"localhost"', '"PyPI.org"', '"files.pythonhosted.org"'];
+// Host literals are lowercase and methods uppercase: the compiler rejects
+// other spellings as never matching (runtime normalizes them). Actions still
+// carry odd cases, so case-sensitivity of the match itself stays tested.
+const HOST_LITS = ['"pypi.org"', '"github.com"', '"evil.com"', '"localhost"', '"files.pythonhosted.org"'];
 const HOST_GLOBS = ['"*.org"', '"git*"', '"{pypi,github}.*"', '"*.*.org"', '"localhost"'];
 const HOST_REGEXES = ["/\\.org$/", "/^git/", "/evil/i", "/^(?:pypi|github)\\./", "/^localhost$/"];
 const TOOL_LITS = ['"stripe.charges.create"', '"shell"', '"fs.read"'];
@@ -67,7 +70,7 @@ const TOOL_REGEXES = ["/^stripe\\./", "/read$/", "/SHELL/i"];
 const MISC_LITS: Record<string, string[]> = {
   family: ['"inet"', '"inet6"', '"unix"'],
   agent: ['"a1"', '"a2"', '"evil"'],
-  method: ['"GET"', '"POST"', '"get"'],
+  method: ['"GET"', '"POST"', '"HEAD"'],
   url: ['"https://pypi.org/simple"', '"http://evil.com/x"'],
   "args.currency": ['"usd"', '"eur"', '"USD"'],
   "args.opts.force": ['"yes"', '"no"'],
