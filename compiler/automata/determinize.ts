@@ -99,8 +99,7 @@ export function determinize(pos: Positions, cols: Columns, maxStates: number): R
     }
   }
 
-  const acceptSets: number[][] = [];
-  for (let a = 0; a < accepts.size; a++) acceptSets.push(Array.from(accepts.get(a)));
+  const acceptSets = accepts.toArrays();
   return { nStates: states.size, nColumns: k, next: next.subarray(0, states.size * k), acceptId: acceptId.subarray(0, states.size), acceptSets };
 }
 

@@ -7,12 +7,14 @@
 // matched, which is not what a single-language automaton library produces.
 //
 // Pipeline: Pat[] -> Glushkov positions -> byte classes (columns) -> subset
-// construction -> Hopcroft minimization -> canonical BFS numbering (group.ts),
-// then for many patterns a product of group DFAs (product.ts).
+// construction -> Hopcroft minimization -> canonical BFS numbering (group.ts);
+// literal-shaped patterns take a shortcut through a trie (trie.ts); several
+// parts are merged by a product of minimal DFAs (product.ts).
 
 import { groupDfa, rawDfa } from "./group.js";
 import type { Pat } from "./pattern.js";
-import { productDfa } from "./product.js";
+import { type Part, productDfa } from "./product.js";
+import { type TrieShape, trieDfa, trieShape } from "./trie.js";
 
 export interface Dfa {
   byteClass: Uint8Array; // 256 entries: byte -> column
@@ -31,6 +33,8 @@ export interface DfaOptions {
   maxStates?: number;
   /** Patterns per independently minimized group; the result does not depend on it (tests check). */
   groupSize?: number;
+  /** false forces literal-shaped patterns through the general construction; same result (tests check). */
+  literalTrie?: boolean;
 }
 
 export const DEFAULT_MAX_STATES = 1 << 22;
@@ -43,21 +47,36 @@ const GROUP_SIZE = 64;
  * (no pattern can match any more) is present whenever some input reaches it.
  * Throws DfaTooLarge past the limits.
  *
- * Large pattern lists are cut into groups, each group minimized on its own, and
- * the groups combined by a product construction (see product.ts); the result
- * is the same table as building everything at once, only much faster.
+ * Literal-shaped patterns (exact, prefix, under) go into one trie-built DFA;
+ * the others are cut into groups, each minimized on its own; the parts are
+ * combined by a product construction (product.ts). The table is the same as
+ * building everything at once, only much faster.
  */
 export function buildDfa(patterns: Pat[], opts?: DfaOptions): Dfa {
   const maxStates = opts?.maxStates ?? DEFAULT_MAX_STATES;
   const size = Math.max(1, opts?.groupSize ?? GROUP_SIZE);
-  if (patterns.length <= size) return groupDfa(patterns, maxStates);
-  const groups: Dfa[] = [];
-  const firstPattern: number[] = [];
-  for (let i = 0; i < patterns.length; i += size) {
-    firstPattern.push(i);
-    groups.push(groupDfa(patterns.slice(i, i + size), maxStates));
+  const parts: Part[] = [];
+  const shapes: TrieShape[] = [];
+  const shaped: number[] = [];
+  const general: number[] = [];
+  patterns.forEach((p, i) => {
+    const shape = opts?.literalTrie === false ? null : trieShape(p);
+    if (shape === null) {
+      general.push(i);
+    } else {
+      shapes.push(shape);
+      shaped.push(i);
+    }
+  });
+  if (shapes.length > 0) parts.push({ dfa: trieDfa(shapes, maxStates), index: shaped });
+  for (let i = 0; i < general.length; i += size) {
+    const index = general.slice(i, i + size);
+    parts.push({ dfa: groupDfa(index.map((j) => patterns[j]!), maxStates), index });
   }
-  return productDfa(groups, firstPattern, maxStates);
+  // A single part holds every pattern in order, so its indexes are already global.
+  if (parts.length === 0) return groupDfa([], maxStates);
+  if (parts.length === 1) return parts[0]!.dfa;
+  return productDfa(parts, maxStates);
 }
 
 /** The accept set of the state reached after reading all of input (a fresh array). */

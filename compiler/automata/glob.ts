@@ -16,7 +16,7 @@
 
 import { type ByteSet, addByte, addRange, complement, emptySet, isEmptySet, setOf, minus } from "./byteset.js";
 import type { ParseResult, PatternError } from "./errors.js";
-import { type Pat, anyOf, anyString, bytes, byte, empty, opt, seq, star } from "./pattern.js";
+import { type Pat, anyOf, anyString, bytes, byte, empty, opt, seq, seqOf, star } from "./pattern.js";
 import { codePointBytes, isSurrogate } from "./utf8.js";
 
 const SLASH = 0x2f;
@@ -72,9 +72,9 @@ class GlobParser {
       if (depth > 0 && (ch === "," || ch === "}")) break;
       if (ch === "}") this.fail(this.i, "unmatched `}`", "escape a literal brace as `\\}`");
       if (ch === "*") {
-        let n = 0;
-        while (src[this.i] === "*") (this.i++, n++);
-        items.push({ t: "stars", n });
+        const from = this.i;
+        while (src[this.i] === "*") this.i++;
+        items.push({ t: "stars", n: this.i - from });
       } else if (ch === "?") {
         this.i++;
         items.push({ t: "one" });
@@ -118,7 +118,10 @@ class GlobParser {
     const src = this.src;
     const open = this.i++;
     let negate = false;
-    if (src[this.i] === "!" || src[this.i] === "^") (negate = true), this.i++;
+    if (src[this.i] === "!" || src[this.i] === "^") {
+      negate = true;
+      this.i++;
+    }
     const set = emptySet();
     let first = true;
     for (;;) {
@@ -170,7 +173,7 @@ function toPat(items: Item[], atStart: boolean, atEnd: boolean): Pat {
     const nextBoundary = i === items.length - 1 ? atEnd : nextIsSlash;
     switch (it.t) {
       case "lit":
-        out.push(seq(...it.bytes.map(byte)));
+        out.push(seqOf(it.bytes.map(byte)));
         break;
       case "slash":
         out.push(byte(SLASH));
@@ -197,5 +200,5 @@ function toPat(items: Item[], atStart: boolean, atEnd: boolean): Pat {
         break;
     }
   }
-  return out.length === 0 ? empty() : seq(...out);
+  return out.length === 0 ? empty() : seqOf(out);
 }

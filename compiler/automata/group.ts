@@ -1,4 +1,4 @@
-// The direct pipeline for one group of patterns: positions -> columns -> subsets -> Hopcroft -> BFS order.
+// The general pipeline for one group of patterns: positions -> columns -> subsets -> Hopcroft -> BFS order.
 
 import { computeColumns } from "./columns.js";
 import type { Dfa } from "./dfa.js";
@@ -17,6 +17,14 @@ export function rawDfa(patterns: readonly Pat[], maxStates: number): { dfa: RawD
 /** The minimal DFA of the patterns, states numbered breadth-first from the start in column order. */
 export function groupDfa(patterns: readonly Pat[], maxStates: number): Dfa {
   const { dfa, byteClass } = rawDfa(patterns, maxStates);
+  return finishDfa(dfa, byteClass);
+}
+
+/**
+ * Minimizes a raw DFA (start = state 0) and numbers the reachable states
+ * breadth-first from the start, columns in order: the canonical form.
+ */
+export function finishDfa(dfa: RawDfa, byteClass: Uint8Array): Dfa {
   const k = dfa.nColumns;
   const { nBlocks, blockOf, rep } = minimize(dfa.nStates, k, dfa.next, dfa.acceptId);
   const order = new Int32Array(nBlocks);
@@ -36,9 +44,9 @@ export function groupDfa(patterns: readonly Pat[], maxStates: number): Dfa {
       next[s * k + c] = newId[b]!;
     }
   }
-  const accept: number[][] = [];
-  for (let s = 0; s < nSeen; s++) accept.push(dfa.acceptSets[dfa.acceptId[rep[order[s]!]!]!]!);
-  return { byteClass, nColumns: k, nStates: nSeen, start: 0, next, accept, sink: sinks(next, nSeen, k) };
+  const table = nSeen === nBlocks ? next : next.slice(0, nSeen * k);
+  const accept = Array.from({ length: nSeen }, (_, s) => dfa.acceptSets[dfa.acceptId[rep[order[s]!]!]!]!);
+  return { byteClass, nColumns: k, nStates: nSeen, start: 0, next: table, accept, sink: sinks(table, nSeen, k) };
 }
 
 /** Per state: does every column lead back to the state itself? */

@@ -6,6 +6,9 @@
 //   - under(dir): dir itself or anything below it, on path-component boundaries.
 //   - Regex `.` and negated classes match any byte, newline included, so a deny
 //     rule cannot be dodged with a newline. See regex.ts and glob.ts for details.
+//   - buildDfa, isSubset and intersects throw DfaTooLarge past their limits
+//     (some regexes need exponentially many states); callers turn it into a
+//     diagnostic. Parsers never throw: they return { error }.
 
 export type { ByteSet } from "./byteset.js";
 export { emptySet, fullSet, setOf, rangeSet, union, complement, minus, hasByte, isEmptySet, foldAsciiCase } from "./byteset.js";
@@ -19,6 +22,7 @@ export {
   anyString,
   literal,
   seq,
+  seqOf,
   alt,
   anyOf,
   repeat,

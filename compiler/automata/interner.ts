@@ -46,6 +46,17 @@ export class SeqInterner {
     return this.data;
   }
 
+  /** Every sequence as a plain array, by id. */
+  toArrays(): number[][] {
+    const out: number[][] = [];
+    for (let id = 0; id < this.size; id++) {
+      const a: number[] = [];
+      for (let x = this.offs[id]!, e = x + this.lens[id]!; x < e; x++) a.push(this.data[x]!);
+      out.push(a);
+    }
+    return out;
+  }
+
   get(id: number): Int32Array {
     const off = this.offs[id]!;
     return this.data.subarray(off, off + this.lens[id]!);
@@ -121,8 +132,8 @@ export class ChunkedU32 {
   length = 0;
   constructor(private readonly chunkSize = 1 << 16) {}
 
-  /** A writable window of n consecutive entries, appended at the end. */
-  append(n: number): { arr: Uint32Array; at: number } {
+  /** Appends n zeroed entries; write them at chunk()[at, at + n) where at is the return value. */
+  append(n: number): number {
     if (this.used + n > this.cur.length) {
       if (this.used > 0) this.chunks.push(this.cur.subarray(0, this.used));
       this.cur = new Uint32Array(Math.max(this.chunkSize, n));
@@ -131,7 +142,12 @@ export class ChunkedU32 {
     const at = this.used;
     this.used += n;
     this.length += n;
-    return { arr: this.cur, at };
+    return at;
+  }
+
+  /** The chunk the last append() went into. */
+  chunk(): Uint32Array {
+    return this.cur;
   }
 
   toArray(): Uint32Array {

@@ -60,14 +60,19 @@ export function anyString(): Pat {
 
 /** Exactly these bytes. */
 export function literal(bs: Uint8Array): Pat {
-  return seq(...Array.from(bs, (b) => BYTE[b]!));
+  return seqOf(Array.from(bs, (b) => BYTE[b]!));
 }
 
 /** Concatenation; nested sequences are flattened. */
 export function seq(...parts: Pat[]): Pat {
+  return seqOf(parts);
+}
+
+/** seq() over an array (no argument spreading, so any length works). */
+export function seqOf(parts: readonly Pat[]): Pat {
   const out: Pat[] = [];
   for (const p of parts) {
-    if (p.kind === "seq") out.push(...p.parts);
+    if (p.kind === "seq") for (const q of p.parts) out.push(q);
     else out.push(p);
   }
   return out.length === 1 ? out[0]! : { kind: "seq", parts: out };
@@ -82,7 +87,7 @@ export function alt(...alts: Pat[]): Pat {
 export function anyOf(pats: readonly Pat[]): Pat {
   const out: Pat[] = [];
   for (const p of pats) {
-    if (p.kind === "alt") out.push(...p.alts);
+    if (p.kind === "alt") for (const q of p.alts) out.push(q);
     else out.push(p);
   }
   return out.length === 1 ? out[0]! : { kind: "alt", alts: out };

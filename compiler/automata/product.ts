@@ -23,9 +23,16 @@ interface Elements {
   start: Int32Array; // live start elements, ascending
 }
 
-export function productDfa(groups: readonly Dfa[], firstPattern: readonly number[], maxStates: number): Dfa {
+/** One factor of the product: a minimal DFA and the global index of each of its patterns. */
+export interface Part {
+  dfa: Dfa;
+  index: readonly number[];
+}
+
+export function productDfa(parts: readonly Part[], maxStates: number): Dfa {
+  const groups = parts.map((p) => p.dfa);
   const { byteClass, nColumns: k, repByte } = refineColumns(groups);
-  const el = elements(groups, firstPattern, repByte, k);
+  const el = elements(parts, repByte, k);
 
   const states = new SeqInterner();
   const accepts = new SeqInterner();
@@ -37,13 +44,16 @@ export function productDfa(groups: readonly Dfa[], firstPattern: readonly number
     if (states.size === before) return id;
     if (states.size > maxStates) throw new DfaTooLarge("states", maxStates);
     if (id === acceptId.length) acceptId = grow(acceptId, id * 2);
-    // Elements come in group order and groups hold consecutive patterns: the union is ascending.
+    // Each element's set is ascending and parts hold disjoint patterns: merge by insertion.
     let n = 0;
     for (let j = start; j < end; j++) {
       const e = src[j]!;
       for (let x = el.accOff[e]!; x < el.accOff[e + 1]!; x++) {
         if (n === accScratch.length) accScratch = grow(accScratch, n * 2);
-        accScratch[n++] = el.accData[x]!;
+        const v = el.accData[x]!;
+        let at = n++;
+        for (; at > 0 && accScratch[at - 1]! > v; at--) accScratch[at] = accScratch[at - 1]!;
+        accScratch[at] = v;
       }
     }
     acceptId[id] = accepts.intern(accScratch, 0, n);
@@ -72,7 +82,8 @@ export function productDfa(groups: readonly Dfa[], firstPattern: readonly number
         if (t >= 0) bucket[c * m + len[c]!++] = t;
       }
     }
-    const { arr: out, at } = rows.append(k);
+    const at = rows.append(k);
+    const out = rows.chunk();
     for (let c = 0; c < k; c++) {
       const a = c * m;
       const e = a + len[c]!;
@@ -97,18 +108,17 @@ export function productDfa(groups: readonly Dfa[], firstPattern: readonly number
   }
 
   const n = states.size;
-  const acceptSets: number[][] = [];
-  for (let a = 0; a < accepts.size; a++) acceptSets.push(Array.from(accepts.get(a)));
+  const acceptSets = accepts.toArrays();
   const accept = Array.from({ length: n }, (_, s) => acceptSets[acceptId[s]!]!);
   const table = rows.toArray();
   return { byteClass, nColumns: k, nStates: n, start: 0, next: table, accept, sink: sinks(table, n, k) };
 }
 
-function elements(groups: readonly Dfa[], firstPattern: readonly number[], repByte: readonly number[], k: number): Elements {
+function elements(parts: readonly Part[], repByte: readonly number[], k: number): Elements {
   const base: number[] = [];
   let nElems = 0;
   let nAcc = 0;
-  for (const g of groups) {
+  for (const { dfa: g } of parts) {
     base.push(nElems);
     nElems += g.nStates;
     for (const a of g.accept) nAcc += a.length;
@@ -119,9 +129,8 @@ function elements(groups: readonly Dfa[], firstPattern: readonly number[], repBy
   const accData = new Int32Array(nAcc);
   const start: number[] = [];
   let w = 0;
-  groups.forEach((g, gi) => {
+  parts.forEach(({ dfa: g, index }, gi) => {
     const b = base[gi]!;
-    const shift = firstPattern[gi]!;
     // In a minimal DFA the only state that can never accept again is a non-accepting sink.
     const dead = g.accept.map((a, q) => a.length === 0 && g.sink[q]!);
     const colMap = repByte.map((byte) => g.byteClass[byte]!);
@@ -132,7 +141,7 @@ function elements(groups: readonly Dfa[], firstPattern: readonly number[], repBy
         next[row + c] = dead[t] ? -1 : b + t;
       }
       accOff[b + q] = w;
-      for (const i of g.accept[q]!) accData[w++] = i + shift;
+      for (const i of g.accept[q]!) accData[w++] = index[i]!;
     }
     if (!dead[g.start]) start.push(b + g.start);
   });

@@ -18,7 +18,7 @@
 
 import { type ByteSet, addByte, addRange, complement, emptySet, foldAsciiCase, setOf, union } from "./byteset.js";
 import type { ParseResult, PatternError } from "./errors.js";
-import { type Pat, anyByte, anyOf, anyString, bytes, empty, patSize, repeat, seq } from "./pattern.js";
+import { type Pat, anyByte, anyOf, anyString, byte, bytes, empty, patSize, repeat, seq, seqOf } from "./pattern.js";
 import { codePointBytes, isSurrogate } from "./utf8.js";
 
 /** Largest count allowed in {n}, {n,} and {n,m}. */
@@ -45,6 +45,11 @@ const CLASS_ESCAPES: Record<string, ByteSet> = {
   W: complement(WORD),
   s: SPACE,
   S: complement(SPACE),
+};
+const SIMPLE_QUANTIFIERS: Record<string, { min: number; max: number | null }> = {
+  "*": { min: 0, max: null },
+  "+": { min: 1, max: null },
+  "?": { min: 0, max: 1 },
 };
 const CONTROL_ESCAPES: Record<string, number> = { n: 0x0a, t: 0x09, r: 0x0d, f: 0x0c, v: 0x0b };
 const FLAG_HINTS: Record<string, string> = {
@@ -150,7 +155,7 @@ class RegexParser {
     const parts: Pat[] = [];
     for (;;) {
       const c = this.ch;
-      if (c === undefined || c === "|" || c === ")") return { pat: seq(...parts), atEnd: false };
+      if (c === undefined || c === "|" || c === ")") return { pat: seqOf(parts), atEnd: false };
       if (c === "^") {
         fail("regex-unsupported", this.i, "`^` in the middle of a regex", "`^` is supported only at the start of the regex or of a top-level alternative");
       }
@@ -158,7 +163,7 @@ class RegexParser {
         const after = this.src[this.i + 1];
         if (top && (after === undefined || after === "|")) {
           this.i++;
-          return { pat: seq(...parts), atEnd: true };
+          return { pat: seqOf(parts), atEnd: true };
         }
         fail("regex-unsupported", this.i, "`$` in the middle of a regex", "`$` is supported only at the end of the regex or of a top-level alternative");
       }
@@ -182,11 +187,12 @@ class RegexParser {
   }
 
   private parseQuantifier(): { min: number; max: number | null } | null {
-    const c = this.ch;
-    if (c === "*") return this.i++, { min: 0, max: null };
-    if (c === "+") return this.i++, { min: 1, max: null };
-    if (c === "?") return this.i++, { min: 0, max: 1 };
-    if (c !== "{") return null;
+    const simple = SIMPLE_QUANTIFIERS[this.ch ?? ""];
+    if (simple !== undefined) {
+      this.i++;
+      return simple;
+    }
+    if (this.ch !== "{") return null;
     const m = this.match(COUNTED);
     if (m === null) fail("bad-regex", this.i, "lone `{`", "escape a literal brace as `\\{`");
     const at = this.i;
@@ -205,7 +211,10 @@ class RegexParser {
     const c = this.ch!;
     if (c === "(") return this.parseGroup();
     if (c === "[") return this.parseClass();
-    if (c === ".") return this.i++, anyByte();
+    if (c === ".") {
+      this.i++;
+      return anyByte();
+    }
     if (c === "\\") {
       const e = this.parseEscape(false);
       if ("set" in e) return bytes(this.folded(e.set));
@@ -223,8 +232,8 @@ class RegexParser {
 
   /** A literal: raw byte (from \xHH) or code point (UTF-8 bytes); ASCII letters folded under `i`. */
   private literalCodePoint(v: number, raw: boolean): Pat {
-    if (raw || v < 0x80) return bytes(this.folded(setOf(v)));
-    return seq(...codePointBytes(v).map((b) => bytes(setOf(b))));
+    if (raw || v < 0x80) return this.fold ? bytes(foldAsciiCase(setOf(v))) : byte(v);
+    return seqOf(codePointBytes(v).map(byte));
   }
 
   private folded(s: ByteSet): ByteSet {
@@ -267,7 +276,10 @@ class RegexParser {
   private parseClass(): Pat {
     const open = this.i++;
     let negate = false;
-    if (this.ch === "^") (negate = true), this.i++;
+    if (this.ch === "^") {
+      negate = true;
+      this.i++;
+    }
     const set = emptySet();
     for (;;) {
       if (this.ch === undefined) fail("bad-regex", open, "unclosed `[`", "close the class with `]` or escape it as `\\[`");
