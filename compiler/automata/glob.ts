@@ -37,15 +37,44 @@ class GlobError extends Error {
   }
 }
 
+/** Brace expansion beyond this many alternatives is an error, not a slow compile. */
+const MAX_ALTERNATIVES = 1024;
+
 export function parseGlob(src: string): ParseResult {
   try {
     const p = new GlobParser(src);
     const items = p.parseSeq(0);
-    return { pat: toPat(items, true, true) };
+    // Braces expand first, like a shell: "/{a,**}/x" is "/a/x" or "/**/x", so
+    // each alternative's stars see the slashes around the braces.
+    const expanded = expandBraces(items);
+    if (expanded === null) {
+      return { error: { code: "bad-glob", message: `the braces expand to more than ${MAX_ALTERNATIVES} alternatives`, offset: 0, hint: "split the glob into a list of simpler globs" } };
+    }
+    return { pat: anyOf(expanded.map((alt) => toPat(alt, true, true))) };
   } catch (e) {
     if (e instanceof GlobError) return { error: e.detail };
     throw e;
   }
+}
+
+/** Every brace-free item sequence the braces in `items` stand for; null if too many. */
+function expandBraces(items: Item[]): Item[][] | null {
+  let out: Item[][] = [[]];
+  for (const it of items) {
+    if (it.t !== "brace") {
+      for (const o of out) o.push(it);
+      continue;
+    }
+    const alts: Item[][] = [];
+    for (const a of it.alts) {
+      const e = expandBraces(a);
+      if (e === null) return null;
+      alts.push(...e);
+    }
+    if (out.length * alts.length > MAX_ALTERNATIVES) return null;
+    out = out.flatMap((o) => alts.map((a) => [...o, ...a]));
+  }
+  return out;
 }
 
 class GlobParser {

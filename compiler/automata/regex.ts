@@ -373,7 +373,7 @@ class RegexParser {
     const braced = this.match(HEX_BRACED);
     if (braced !== null) {
       const cp = parseInt(braced[1]!, 16);
-      if (cp > 0x10ffff || isSurrogate(cp)) fail("bad-regex", at, "invalid code point in `\\u{...}`", "use a code point up to 10FFFF, not a surrogate");
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) fail("bad-regex", at, "invalid code point in `\\u{...}`", "use a code point up to 10FFFF, not a surrogate");
       this.i += braced[0].length;
       return cp;
     }

@@ -7,7 +7,6 @@
 //   TRJ_DIFF_RUNS=n          policies of 10–30 rules (default 300)
 //   TRJ_DIFF_LARGE_RUNS=n    policies of 60–120 rules (default 4)
 //   TRJ_DIFF_SEED / TRJ_DIFF_PATH   replay what fast-check printed for a failure
-//   TRJ_DIFF_OPEN_BUGS=1     also generate constructs of known open bugs (gen.ts)
 //   TRJ_DIFF_TOLERATE_LOAD=1 count tables the verifier rejects instead of failing
 
 import { readdirSync, readFileSync } from "node:fs";
