@@ -13,6 +13,7 @@ import { inferArgsTypes } from "./check/infer-args.js";
 import { checkKinds } from "./check/kinds.js";
 import { checkNames } from "./check/names.js";
 import { checkShadowed } from "./check/shadow.js";
+import { DfaTooLarge } from "./automata/index.js";
 import { Diagnostics, type Diagnostic } from "./diagnostics.js";
 import { emit } from "./emit.js";
 import { runExamples } from "./examples.js";
@@ -61,7 +62,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
     checkShadowed(ir, program, diags);
     bytes = emit(program, createHash("sha256").update(source).digest());
   } catch (e) {
-    if (!(e instanceof ProgramTooLarge) && !(e instanceof Error && e.name === "DfaTooLarge")) throw e;
+    if (!(e instanceof ProgramTooLarge) && !(e instanceof DfaTooLarge)) throw e;
     diags.error("too-large", policy.loc, `the policy is too large to compile: ${e.message}`, "split it or simplify its patterns");
     return fail(policy);
   }

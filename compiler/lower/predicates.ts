@@ -4,7 +4,7 @@
 // is exactly what is compiled.
 
 import type { CmpCond, Loc } from "../ast.js";
-import { anyOf, literal, parseGlob, parseRegex, under, isEmpty, intersects } from "../automata/index.js";
+import { anyOf, hasByte, literal, parseGlob, parseRegex, under, isEmpty } from "../automata/index.js";
 import type { Pat } from "../automata/index.js";
 import type { FieldType } from "../catalog.js";
 import type { Diagnostics } from "../diagnostics.js";
@@ -17,7 +17,7 @@ const INT_MIN = -(1n << 63n);
 const INT_MAX = (1n << 63n) - 1n;
 /** Fields the runtime normalizes to one case before evaluation (catalog.ts docs). */
 const CASE_OF: Record<string, "lowercase" | "uppercase"> = { host: "lowercase", method: "uppercase" };
-const ROOT = under(new Uint8Array([0x2f])); // every absolute path
+const SLASH = 0x2f;
 
 export interface FieldInfo {
   name: string;
@@ -128,7 +128,7 @@ class PredBuilder {
       return null;
     }
     const pat = pats.length === 1 ? pats[0]! : anyOf(pats);
-    if (isEmpty(pat) || (this.field.path && !intersects(pat, ROOT))) {
+    if (isEmpty(pat) || (this.field.path && !canStartWith(pat, SLASH))) {
       this.diags.error("never-matches", v.loc, `\`${this.text(v)}\` can never match`,
         this.field.path ? "paths are absolute: start the pattern with `/` or `**/`" : "the pattern matches no string");
       return null;
@@ -260,6 +260,34 @@ class PredBuilder {
     const key = `${f}\0${type}\0${ranges.map(([a, b]) => `${a}-${b}`).join(",")}`;
     const pred: Pred = { type, field: f, ranges, key, text: this.text(v), loc: this.cmp.loc };
     return negate ? { t: "not", a: { t: "pred", pred } } : { t: "pred", pred };
+  }
+}
+
+/**
+ * Can some string of a non-empty pattern start with byte `b`? Structural (no
+ * automaton), exact for patterns whose parts are all non-empty languages —
+ * which isEmpty() has established before this is asked.
+ */
+export function canStartWith(p: Pat, b: number): boolean {
+  switch (p.kind) {
+    case "set": return hasByte(p.set, b);
+    case "alt": return p.alts.some((a) => !isEmpty(a) && canStartWith(a, b));
+    case "repeat": return p.max !== 0 && canStartWith(p.body, b);
+    case "seq":
+      for (const part of p.parts) {
+        if (canStartWith(part, b)) return true;
+        if (!nullable(part)) return false;
+      }
+      return false;
+  }
+}
+
+function nullable(p: Pat): boolean {
+  switch (p.kind) {
+    case "set": return false;
+    case "seq": return p.parts.every(nullable);
+    case "alt": return p.alts.some(nullable);
+    case "repeat": return p.min === 0 || nullable(p.body);
   }
 }
 
