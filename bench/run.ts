@@ -444,7 +444,7 @@ function report(r: Results): string {
     const irLong = Array.isArray(small.ir) ? mean(longIdx.map((i) => (small.ir as number[])[i]!)) : null;
     if (p50 / longLen > 0.5)
       notes.push(`**Long values set the tail.** A ${longLen}-byte path costs ${ns(p50)} in the C core at every size (${(p50 / longLen).toFixed(2)} ns${irLong ? `, ${(irLong / longLen).toFixed(1)} instructions` : ""} per byte): the path DFA is walked byte by byte to the end, because the floating secret globs (\`**/.ssh/**\`) keep it from ever reaching a sink state. Two such paths in ${r.mix.length} actions are what the full-mix p90/p99 measure. ` +
-        "Likely cause of the per-byte cost: in `walk_dfa` (native/core/eval.c) each byte is a dependent chain `imul state × n_columns` → add column → load `next[]`, plus a second load of `state_info[]` for the sink test. Fix: store pre-multiplied row offsets in `next[]` (compiler/emit.ts + eval.c + verifier) so the chain is add + load, and keep the sink bit in the row word so one load serves both.");
+        "Per byte, `walk_dfa` (native/core/eval.c) is one dependent add and one load of `next[]` (format 2: transitions are premultiplied row offsets, and sink states are numbered first so the early-exit test compares with a register), so a byte costs about one L1 load latency. What is left is the number of bytes walked: reach a sink sooner (a separate classifier for floating patterns, which never let the walk stop) or consume two bytes per step (a larger stride-2 table).");
   }
   if (small.short.ns.p99 > 100 && Array.isArray(small.ir) && longLen > 0) {
     const irs = small.ir;
@@ -454,7 +454,7 @@ function report(r: Results): string {
     const valueBytes = (i: number) => Object.entries(r.mix[i]!.action).filter(([k, v]) => k !== "kind" && typeof v === "string" && k !== "ip").reduce((n, [, v]) => n + (v as string).length, 0);
     notes.push(`**p99 ≤ 100 ns at 10 rules is missed on the short mix too** (${ns(small.short.ns.p99)}, ${Math.round((small.short.ns.p99 / 100 - 1) * 100)} % over). The heaviest short actions are already near 100 ns at the median: ` +
       worst.map((i) => `${r.mix[i]!.label} ${ns(small.full.per_action[i]!.p50)} p50 / ${ns(small.full.per_action[i]!.p99)} p99, ${num(irs[i]!)} instructions for ${valueBytes(i)} bytes of string values`).join("; ") +
-      `. At ≈${perByte.toFixed(0)} instructions per byte (measured on the long paths), the byte walk is half or more of each; the rest is work that does not depend on value length (entry program, candidate rules, \`atom_true\` lookups). The DFA-walk fix above is the main lever; whether it brings p99 under 100 ns needs measuring.`);
+      `. At ≈${perByte.toFixed(0)} instructions per byte (measured on the long paths), the byte walk is a large share of each; the rest is work that does not depend on value length (entry program, candidate rules, \`atom_true\` lookups, one division per string field to find the final state's class).`);
   }
   const bigStats = r.compiles[r.compiles.length - 1]!;
   if (bigStats.staged.bytes > 4 << 20) {

@@ -4,7 +4,7 @@
 // It reads the table independently of the emitter (offsets from format.ts).
 
 import { KINDS } from "./catalog.js";
-import { DECISION_NAME, F_REQUIRED, HDR, OP, OP_NAME, SEC, SIZE, STATE_SINK, TYPE_NAME } from "./format.js";
+import { CLS, DECISION_NAME, F_REQUIRED, HDR, OP, OP_NAME, SEC, SIZE, TYPE_NAME } from "./format.js";
 
 export interface DisasmOptions {
   /** Also print DFA transitions and interval bounds (long). */
@@ -62,11 +62,14 @@ export function disassemble(file: Uint8Array, opts: DisasmOptions = {}): string 
   p();
   p("classifiers:");
   records(SEC.CLASSIFIERS, SIZE.classifier).forEach((o, i) => {
-    const type = TYPE_NAME[u32(o)], slot = u32(o + 4), n = u32(o + 8), cols = u32(o + 12), start = u32(o + 16);
-    const off = data + u32(o + 20), base = u32(o + 24), nClasses = u32(o + 28), absent = u32(o + 32);
+    const type = TYPE_NAME[u32(o + CLS.type)], slot = u32(o + CLS.slot), n = u32(o + CLS.nStates), cols = u32(o + CLS.nColumns);
+    const start = u32(o + CLS.start), off = data + u32(o + CLS.dataOff), base = u32(o + CLS.classBase);
+    const nClasses = u32(o + CLS.nClasses), absent = u32(o + CLS.absentClass), nSink = u32(o + CLS.nSink);
     const name = fields[slot]?.name ?? `?${slot}`;
-    if (type === "str") p(`  c${i}  ${name}  dfa  ${n} states  ${cols} columns  start ${start}  ${nClasses} classes  absent k${absent}`);
-    else p(`  c${i}  ${name}  intervals  ${n} bounds  ${nClasses} classes  absent k${absent}`);
+    // DFA transitions and the start are row offsets (state × columns); print state numbers.
+    const state = (row: number) => (cols > 0 && row % cols === 0 ? String(row / cols) : `?row${row}`);
+    if (type === "str") p(`  c${i}  ${name}  dfa  ${n} states  n_sink ${nSink}  ${cols} columns  start ${state(start)}  ${nClasses} classes  absent k${absent}`);
+    else p(`  c${i}  ${name}  intervals  ${n} bounds  ${nClasses} classes  absent k${absent}${nSink ? `  n_sink ?${nSink}` : ""}`);
     for (let k = 0; k < nClasses; k++) {
       const c = classes[base + k]!;
       p(`    k${k}  atoms [${c.atoms.map((a) => "a" + a).join(" ")}]  candidates [${c.rules.map((r) => "r" + r).join(" ")}]`);
@@ -76,9 +79,8 @@ export function disassemble(file: Uint8Array, opts: DisasmOptions = {}): string 
       const info = off + 256;
       const next = info + n * 4;
       for (let s = 0; s < n; s++) {
-        const si = u32(info + s * 4);
-        const row = Array.from({ length: cols }, (_, c) => u32(next + (s * cols + c) * 4));
-        p(`    s${s}  k${si & ~STATE_SINK >>> 0}${si & STATE_SINK ? " sink" : ""}  -> ${row.join(" ")}`);
+        const row = Array.from({ length: cols }, (_, c) => state(u32(next + (s * cols + c) * 4)));
+        p(`    s${s}  k${u32(info + s * 4)}${s < nSink ? " sink" : ""}  -> ${row.join(" ")}`);
       }
       const cls: string[] = [];
       for (let b = 0; b < 256; b++) cls.push(String(v.getUint8(off + b)));

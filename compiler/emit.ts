@@ -3,7 +3,7 @@
 // the body hash is computed last, over everything after the header.
 
 import { createHash } from "node:crypto";
-import { HDR, SEC, SIZE, STATE_SINK, TRJ_FORMAT_VERSION, TRJ_MAGIC, TYPE } from "./format.js";
+import { HDR, SEC, SIZE, TRJ_FORMAT_VERSION, TRJ_MAGIC, TYPE } from "./format.js";
 import type { Program } from "./lower/program.js";
 import { stringToBytes } from "./parse.js";
 
@@ -86,12 +86,13 @@ export function emit(p: Program, sourceSha256: Uint8Array): Uint8Array {
     let nStates: number;
     let nColumns = 0;
     let start = 0;
+    let nSink = 0;
     if (c.type === "str") {
-      const d = c.dfa;
+      const d = c.dfa; // laid out by lower/layout.ts: sinks first, row offsets
       data.bytes(d.byteClass);
-      c.stateClass.forEach((cls, s) => data.u32(cls | (d.sink[s] ? STATE_SINK : 0)));
+      for (const cls of c.stateClass) data.u32(cls);
       for (const n of d.next) data.u32(n);
-      [nStates, nColumns, start] = [d.nStates, d.nColumns, d.start];
+      [nStates, nColumns, start, nSink] = [d.nStates, d.nColumns, d.start, d.nSink];
     } else {
       const mask = (1n << 64n) - 1n;
       for (const k of c.bounds) { data.u64(k & mask); data.u64(k >> 64n); }
@@ -100,7 +101,7 @@ export function emit(p: Program, sourceSha256: Uint8Array): Uint8Array {
     }
     const b = w(SEC.CLASSIFIERS);
     b.u32(TYPE[c.type]); b.u32(c.slot); b.u32(nStates); b.u32(nColumns); b.u32(start);
-    b.u32(dataOff); b.u32(c.classBase); b.u32(c.nClasses); b.u32(c.absentClass); b.u32(0);
+    b.u32(dataOff); b.u32(c.classBase); b.u32(c.nClasses); b.u32(c.absentClass); b.u32(nSink);
   }
   for (const c of p.classes) {
     const b = w(SEC.CLASSES);

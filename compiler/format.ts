@@ -3,7 +3,7 @@
 // number here differs from it. Change both or neither.
 
 export const TRJ_MAGIC = 0x424a5254;
-export const TRJ_FORMAT_VERSION = 1;
+export const TRJ_FORMAT_VERSION = 2;
 
 export const LIMITS = {
   maxFileSize: 256 << 20,
@@ -51,7 +51,6 @@ export const OP_NAME: Record<number, string> = Object.fromEntries(
 );
 
 export const F_REQUIRED = 0x01;
-export const STATE_SINK = 0x80000000;
 
 export const SIZE = {
   header: 184,
@@ -63,6 +62,24 @@ export const SIZE = {
   classifier: 40,
   class: 16,
   key: 16,
+} as const;
+
+/**
+ * Byte offsets of trj_classifier members. DFA tables: `start` and every entry
+ * of next[] are row offsets (state × n_columns); states [0, n_sink) are the
+ * sinks. See trj_isa.h.
+ */
+export const CLS = {
+  type: 0,
+  slot: 4,
+  nStates: 8,
+  nColumns: 12,
+  start: 16,
+  dataOff: 20,
+  classBase: 24,
+  nClasses: 28,
+  absentClass: 32,
+  nSink: 36,
 } as const;
 
 /** Byte offsets of header members, for the writer and the reader. */

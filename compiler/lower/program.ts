@@ -14,18 +14,19 @@
 // of its atoms, so evaluation looks only at rules the value could satisfy; the
 // interpreter skips candidates whose kind mask lacks the current kind.
 
-import { buildDfa, type Dfa } from "../automata/index.js";
+import { buildDfa } from "../automata/index.js";
 import { KINDS, kindId, type FieldType, type Kind } from "../catalog.js";
 import { isRequired } from "../fields.js";
 import { DECISION, F_REQUIRED, LIMITS, OP, TYPE, intKey } from "../format.js";
 import type { IrCond, IrPolicy, IrRule, Pred } from "../ir.js";
+import { layoutDfa, type DfaLayout } from "./layout.js";
 
 export interface Insn { op: number; flags: number; jt: number; jf: number; a: number; b: number }
 
 export interface ClassRec { atomsOff: number; atomsLen: number; rulesOff: number; rulesLen: number }
 
 export type ClassifierRec =
-  | { type: "str"; slot: number; dfa: Dfa; stateClass: number[]; classBase: number; nClasses: number; absentClass: number }
+  | { type: "str"; slot: number; dfa: DfaLayout; stateClass: number[]; classBase: number; nClasses: number; absentClass: number }
   | { type: "int" | "ip"; slot: number; bounds: bigint[]; intervalClass: number[]; classBase: number; nClasses: number; absentClass: number };
 
 export interface RuleRec {
@@ -129,9 +130,12 @@ export function buildProgram(ir: IrPolicy): Program {
     const type = ir.fieldTypes.get(name)!;
     if (type === "str") {
       const dfa = buildDfa(slotAtoms.map((a) => (atoms[a]!.pred as Extract<Pred, { type: "str" }>).pat), { maxStates: LIMITS.maxDfaStates });
-      const stateClass = dfa.accept.map((acc) => classOf(acc.map((i) => slotAtoms[i]!)));
+      // Classes are numbered in the automaton's state order; the table's states are renumbered after.
+      const classOfState = dfa.accept.map((acc) => classOf(acc.map((i) => slotAtoms[i]!)));
       const absentClass = classOf([]);
-      classifiers.push({ type, slot, dfa, stateClass, classBase, nClasses: classes.length - classBase, absentClass });
+      const table = layoutDfa(dfa);
+      const stateClass = table.order.map((s) => classOfState[s]!);
+      classifiers.push({ type, slot, dfa: table, stateClass, classBase, nClasses: classes.length - classBase, absentClass });
     } else {
       const { bounds, intervalClass } = intervals(slotAtoms.map((a) => atoms[a]!.pred), type, (set) => classOf(set.map((i) => slotAtoms[i]!)));
       const absentClass = classOf([]);

@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 #define TRJ_MAGIC 0x424a5254u /* "TRJB" read as little-endian u32 */
-#define TRJ_FORMAT_VERSION 1u
+#define TRJ_FORMAT_VERSION 2u
 
 /* ---- limits the verifier enforces ------------------------------------- */
 #define TRJ_MAX_FILE_SIZE (256u << 20) /* bytes */
@@ -152,22 +152,27 @@ typedef struct trj_atom {
  *
  * TRJ_T_STR (DFA), at DATA + data_off:
  *   uint8_t  byte_class[256]            byte -> column
- *   uint32_t state_info[n_states]       class index | TRJ_STATE_SINK
- *   uint32_t next[n_states * n_columns] next state, row-major
- *   TRJ_STATE_SINK marks a state whose every transition leads to itself, so
- *   the walk may stop there. `start` is the start state.
+ *   uint32_t state_info[n_states]       class index of each state
+ *   uint32_t next[n_states * n_columns] row-major; the row of state s starts at
+ *                                       s * n_columns, and every entry holds the
+ *                                       row offset t * n_columns of its target t
+ *   `start` is the start state's row offset too, so one step of the walk is
+ *   `row = next[row + byte_class[b]]`, with no multiply. States 0 .. n_sink-1
+ *   are sinks (every transition leads to itself), so the walk stops as soon
+ *   as row < n_sink * n_columns, a compare with a register; the class of the
+ *   state it ends in is state_info[row / n_columns]. (A state at or above
+ *   n_sink may loop too; the walk then just does not stop early there.)
  *
  * TRJ_T_INT / TRJ_T_IP (intervals), at DATA + data_off:
  *   trj_key  bounds[n_bounds]        strictly ascending
  *   uint32_t cls[n_bounds + 1]       class of (-inf,b0) [b0,b1) ... [b_last,+inf)
  *   A value v lands in cls[number of bounds <= v]. Integers map to keys as
  *   hi = 0, lo = (uint64_t)v ^ (1 << 63); IPs as big-endian hi/lo halves.
- *   n_columns and start must be 0.
+ *   n_columns, start and n_sink must be 0.
  *
  * absent_class is the class of a field the action does not carry (all atoms
  * false); a REQUIRED field that is absent is an evaluation error instead.
  */
-#define TRJ_STATE_SINK 0x80000000u
 
 typedef struct trj_key {
     uint64_t lo;
@@ -179,12 +184,12 @@ typedef struct trj_classifier {
     uint32_t slot;       /* field it classifies */
     uint32_t n_states;   /* DFA states, or interval bounds */
     uint32_t n_columns;  /* DFA byte classes; 0 for intervals */
-    uint32_t start;      /* DFA start state; 0 for intervals */
+    uint32_t start;      /* DFA start state's row offset (state * n_columns); 0 for intervals */
     uint32_t data_off;   /* into DATA, multiple of 8 */
     uint32_t class_base; /* first trj_class of this classifier */
     uint32_t n_classes;
     uint32_t absent_class;
-    uint32_t reserved; /* must be 0 */
+    uint32_t n_sink;     /* DFA: states [0, n_sink) are sinks; 0 for intervals */
 } trj_classifier;
 
 typedef struct trj_class {

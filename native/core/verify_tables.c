@@ -64,9 +64,10 @@ int trj_check_lists(vctx *v)
  *   - data_off is a multiple of 8 and its table lies inside DATA; the tables of
  *     all classifiers add up to at most DATA's size (no sharing: bounded work);
  *   - DFA: 1 <= n_states <= TRJ_MAX_DFA_STATES, 1 <= n_columns <= 256,
- *     start < n_states, every byte_class < n_columns, every state's class <
- *     n_classes, every next < n_states, and every SINK state only loops;
- *   - intervals: n_columns == start == 0, bounds strictly ascending (int bounds
+ *     n_sink <= n_states, start and every next are row offsets (multiples of
+ *     n_columns below n_states * n_columns), every byte_class < n_columns,
+ *     every state's class < n_classes, and every state below n_sink only loops;
+ *   - intervals: n_columns == start == n_sink == 0, bounds strictly ascending (int bounds
  *     have hi == 0), every cls < n_classes.
  * So a DFA walk or interval search stays inside DATA and yields a class index
  * in [class_base, class_base + n_classes). */
@@ -80,9 +81,15 @@ static int check_dfa(vctx *v, uint32_t k, const trj_classifier *c, uint64_t *siz
                      TRJ_MAX_DFA_STATES);
     if (c->n_columns == 0 || c->n_columns > 256)
         return trj_vfail(v, "bad-classifier", "classifier %u: %u columns, must be 1..256", k, c->n_columns);
-    if (c->start >= c->n_states)
-        return trj_vfail(v, "bad-dfa-start", "classifier %u: start state %u, the DFA has %u", k, c->start, c->n_states);
-    *size = 256 + 4ull * c->n_states + 4ull * c->n_states * c->n_columns;
+    if (c->n_sink > c->n_states)
+        return trj_vfail(v, "bad-classifier", "classifier %u: n_sink %u, the DFA has %u states", k, c->n_sink,
+                     c->n_states);
+    /* Row offsets: at most 2^22 * 256 = 2^30, so row + column never wraps a uint32_t. */
+    const uint32_t ncol = c->n_columns, rows_end = c->n_states * ncol;
+    if (c->start >= rows_end || c->start % ncol != 0)
+        return trj_vfail(v, "bad-dfa-start", "classifier %u: start %u is not a row offset (a multiple of %u below %u: "
+                     "%u states of %u columns)", k, c->start, ncol, rows_end, c->n_states, ncol);
+    *size = 256 + 4ull * c->n_states + 4ull * rows_end;
     uint64_t end = (uint64_t)c->data_off + *size;
     if (end > v->p.data_size)
         return trj_vfail(v, "data-out-of-bounds", "classifier %u: DFA table [%u, %llu) past the end of DATA (%u)", k,
@@ -91,22 +98,23 @@ static int check_dfa(vctx *v, uint32_t k, const trj_classifier *c, uint64_t *siz
     const uint32_t *info = (const uint32_t *)(byte_class + 256);
     const uint32_t *next = info + c->n_states;
     for (uint32_t b = 0; b < 256; b++)
-        if (byte_class[b] >= c->n_columns)
+        if (byte_class[b] >= ncol)
             return trj_vfail(v, "bad-byte-class", "classifier %u: byte 0x%02x maps to column %u, the DFA has %u", k, b,
-                         byte_class[b], c->n_columns);
+                         byte_class[b], ncol);
     for (uint32_t s = 0; s < c->n_states; s++) {
-        uint32_t cls = info[s] & ~TRJ_STATE_SINK;
-        if (cls >= c->n_classes)
-            return trj_vfail(v, "bad-class", "classifier %u state %u: class %u, the classifier has %u", k, s, cls,
+        if (info[s] >= c->n_classes)
+            return trj_vfail(v, "bad-class", "classifier %u state %u: class %u, the classifier has %u", k, s, info[s],
                          c->n_classes);
-        const uint32_t *row = next + (uint64_t)s * c->n_columns;
-        for (uint32_t col = 0; col < c->n_columns; col++) {
-            if (row[col] >= c->n_states)
-                return trj_vfail(v, "bad-dfa-transition", "classifier %u state %u column %u: next state %u, the DFA has %u",
-                             k, s, col, row[col], c->n_states);
-            if ((info[s] & TRJ_STATE_SINK) && row[col] != s)
-                return trj_vfail(v, "bad-sink-flag", "classifier %u state %u column %u: SINK state leads to state %u", k,
-                             s, col, row[col]);
+        const uint32_t *row = next + (uint64_t)s * ncol;
+        for (uint32_t col = 0; col < ncol; col++) {
+            uint32_t t = row[col];
+            if (t >= rows_end || t % ncol != 0)
+                return trj_vfail(v, "bad-dfa-transition", "classifier %u state %u column %u: next %u is not a row "
+                             "offset (a multiple of %u below %u: %u states of %u columns)", k, s, col, t, ncol,
+                             rows_end, c->n_states, ncol);
+            if (s < c->n_sink && t != s * ncol)
+                return trj_vfail(v, "bad-sink-flag", "classifier %u state %u column %u: sink state (n_sink %u) leads "
+                             "to state %u", k, s, col, c->n_sink, t / ncol);
         }
     }
     return 0;
@@ -119,9 +127,9 @@ static int key_lt(const trj_key *a, const trj_key *b)
 
 static int check_intervals(vctx *v, uint32_t k, const trj_classifier *c, uint64_t *size)
 {
-    if (c->n_columns != 0 || c->start != 0)
-        return trj_vfail(v, "bad-classifier", "classifier %u: interval table with n_columns %u and start %u, must be 0", k,
-                     c->n_columns, c->start);
+    if (c->n_columns != 0 || c->start != 0 || c->n_sink != 0)
+        return trj_vfail(v, "bad-classifier", "classifier %u: interval table with n_columns %u, start %u and n_sink %u, "
+                     "must be 0", k, c->n_columns, c->start, c->n_sink);
     if (c->n_states > TRJ_MAX_DFA_STATES)
         return trj_vfail(v, "limit-exceeded", "classifier %u: %u interval bounds, the limit is %u", k, c->n_states,
                      TRJ_MAX_DFA_STATES);
@@ -173,8 +181,6 @@ int trj_check_classifiers(vctx *v)
     int rc;
     for (uint32_t k = 0; k < p->n_classifiers; k++) {
         const trj_classifier *c = &p->classifiers[k];
-        if (c->reserved != 0)
-            return trj_vfail(v, "reserved-nonzero", "classifier %u: reserved is 0x%x", k, c->reserved);
         if (c->type != TRJ_T_STR && c->type != TRJ_T_INT && c->type != TRJ_T_IP)
             return trj_vfail(v, "bad-classifier", "classifier %u: type %u is not str(1), int(2) or ip(3)", k, c->type);
         if (c->slot >= p->n_fields)

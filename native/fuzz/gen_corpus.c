@@ -77,5 +77,23 @@ int main(int argc, char **argv)
     pol.n_rules = 1;
     pol.rules[0] = (tb_rule){"a", NULL, TRJ_FLAG, 0, 1u << TRJ_KIND_FILE_READ, 0, {+1}, 1, 0, 0};
     bad |= write_seed(dir, "tiny", &pol);
+
+    /* A suffix atom never settles: a DFA with no sink states (n_sink = 0). Then
+     * a prefix beside it: one sink (the dead state), numbered first, so the
+     * start row is not 0. */
+    pol.name = "no-sink";
+    pol.atoms[0] = (tb_atom){0, TB_SUFFIX, ".pem", 0, {0, 0}, {0, 0}, "path matches **/*.pem"};
+    bad |= write_seed(dir, "no-sink", &pol);
+    memset(&pol, 0, sizeof pol);
+    pol.name = "sink-first";
+    pol.version = "1";
+    pol.default_decision = TRJ_ALLOW;
+    pol.n_fields = 1;
+    pol.fields[0].name = "exe", pol.fields[0].type = TRJ_T_STR;
+    pol.n_atoms = 1;
+    pol.atoms[0] = (tb_atom){0, TB_EQUALS, "/bin/sh", 0, {0, 0}, {0, 0}, "exe == /bin/sh"};
+    pol.n_rules = 1;
+    pol.rules[0] = (tb_rule){"sh", NULL, TRJ_DENY, 0, 1u << TRJ_KIND_EXEC, 0, {+1}, 1, 0, 0};
+    bad |= write_seed(dir, "sink-first", &pol);
     return bad;
 }

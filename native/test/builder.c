@@ -164,7 +164,7 @@ static void build_dfa(layout *L, uint32_t slot)
     }
     /* Classes: the empty set first (absent), then each state's atom set. */
     static cls_set sets[MAX_STATES];
-    uint32_t n_sets = 0, info[MAX_STATES];
+    uint32_t n_sets = 0, cls[MAX_STATES];
     cls_set empty = {.n = 0};
     class_of(sets, &n_sets, &empty);
     for (uint32_t s = 0; s < ns; s++) {
@@ -172,21 +172,35 @@ static void build_dfa(layout *L, uint32_t slot)
         for (uint32_t i = 0; i < n; i++)
             if (atom_accepts(&pol->atoms[ids[i]], states[s][i]))
                 cs.atoms[cs.n++] = ids[i];
-        info[s] = class_of(sets, &n_sets, &cs);
-        int sink = 1;
-        for (int c = 0; sink && c < 256; c++)
-            sink = next[s][c] == s;
-        if (sink)
-            info[s] |= TRJ_STATE_SINK;
+        cls[s] = class_of(sets, &n_sets, &cs);
     }
+    /* Renumber as the compiler does (compiler/lower/layout.ts): sink states
+     * first, then the rest, each in BFS order. */
+    uint32_t order[MAX_STATES], num[MAX_STATES], n_sink = 0, no = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t s = 0; s < ns; s++) {
+            int sink = 1;
+            for (int c = 0; sink && c < 256; c++)
+                sink = next[s][c] == s;
+            if (sink == (pass == 0)) {
+                num[s] = no;
+                order[no++] = s;
+                n_sink += (uint32_t)sink;
+            }
+        }
+    /* Premultiplied: a transition to state t holds t * ncol, the offset of t's row. */
+    uint32_t info[MAX_STATES];
+    for (uint32_t i = 0; i < ns; i++)
+        info[i] = cls[order[i]];
     bb_align(&L->data, 8);
     uint32_t data_off = (uint32_t)L->data.len;
     bb_put(&L->data, byte_class, 256);
     bb_put(&L->data, info, ns * 4);
-    for (uint32_t s = 0; s < ns; s++)
+    for (uint32_t i = 0; i < ns; i++)
         for (int k = 0; k < ncol; k++)
-            bb_u32(&L->data, next[s][rep[k]]);
-    trj_classifier c = {TRJ_T_STR, slot, ns, (uint32_t)ncol, 0, data_off, L->n_classes, n_sets, 0, 0};
+            bb_u32(&L->data, num[next[order[i]][rep[k]]] * (uint32_t)ncol);
+    trj_classifier c = {TRJ_T_STR, slot, ns, (uint32_t)ncol, num[0] * (uint32_t)ncol, data_off, L->n_classes, n_sets,
+                        0, n_sink};
     bb_put(&L->classifiers, &c, sizeof c);
     emit_classes(L, sets, n_sets);
     L->n_classes += n_sets;

@@ -276,6 +276,57 @@ TEST(dfa_stops_at_sink_state)
            TRJ_REASON_DEFAULT, -1, 0);
 }
 
+/* The two ends of sink numbering: a DFA whose start state is its only state and
+ * a sink (n_sink = 1, start row 0: the walk reads no byte), and one with no sink
+ * at all (n_sink = 0: every byte is walked). */
+TEST(dfa_with_start_in_a_sink_and_dfa_without_sinks)
+{
+    tb_policy pol;
+    memset(&pol, 0, sizeof pol);
+    pol.name = "sinks";
+    pol.version = "1";
+    pol.default_decision = TRJ_ASK;
+    pol.n_fields = 2;
+    pol.fields[0].name = "a", pol.fields[0].type = TRJ_T_STR;
+    pol.fields[1].name = "b", pol.fields[1].type = TRJ_T_STR;
+    pol.n_atoms = 2;
+    pol.atoms[0] = (tb_atom){0, TB_PREFIX, "", 0, {0, 0}, {0, 0}, "a matches \"**\""};
+    pol.atoms[1] = (tb_atom){1, TB_SUFFIX, ".pem", 0, {0, 0}, {0, 0}, "b matches \"**/*.pem\""};
+    pol.n_rules = 2;
+    pol.rules[0] = (tb_rule){"any_a", NULL, TRJ_ALLOW, 0, 1u << TRJ_KIND_EXEC, 0, {+1}, 1, 0, 0};
+    pol.rules[1] = (tb_rule){"pem_b", NULL, TRJ_DENY, 0, 1u << TRJ_KIND_EXEC, 1, {+2}, 1, 0, 0};
+    fixture f;
+    f.buf = tb_build(&pol, &f.len);
+    CHECK_EQ(fx_load(&f), 0);
+    const trj_classifier *a = tb_classifier(f.buf, 0), *b = tb_classifier(f.buf, 1);
+    CHECK_EQ(a->n_states, 1);
+    CHECK_EQ(a->n_sink, 1);
+    CHECK_EQ(a->start, 0);
+    CHECK_EQ(b->n_sink, 0);
+    static char big[100000];
+    memset(big, 'x', sizeof big);
+    memcpy(big + sizeof big - 4, ".pem", 4);
+    struct {
+        trj_value a, b;
+        uint32_t decision;
+        int32_t rule;
+    } cases[] = {
+        {v_str(""), v_absent(), TRJ_ALLOW, 0},
+        {v_bytes(big, sizeof big), v_absent(), TRJ_ALLOW, 0},
+        {v_absent(), v_absent(), TRJ_ASK, -1},
+        {v_absent(), v_str("/x.pem"), TRJ_DENY, 1},
+        {v_str("z"), v_bytes(big, sizeof big), TRJ_DENY, 1},
+        {v_absent(), v_bytes(big, sizeof big - 1), TRJ_ASK, -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        trj_value vals[2] = {cases[i].a, cases[i].b};
+        trj_result r;
+        CHECK_EQ(trj_eval(&f.p, TRJ_KIND_EXEC, vals, 2, &r), cases[i].decision);
+        CHECK_EQ(r.rule, cases[i].rule);
+    }
+    fx_free(&f);
+}
+
 TEST(integers_classify_by_interval)
 {
     trj_result r = ev(TRJ_KIND_NET_CONNECT, v_absent(), v_int(22), v_absent(), v_absent());

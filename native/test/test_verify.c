@@ -135,7 +135,8 @@ TEST(rejects_body_hash_mismatch)
 }
 
 REJECTS(rejects_bad_magic, "bad-magic", tb_hdr(b)->magic ^= 1)
-REJECTS(rejects_bad_version, "bad-version", tb_hdr(b)->version = 2)
+REJECTS(rejects_bad_version, "bad-version", tb_hdr(b)->version = TRJ_FORMAT_VERSION + 1)
+REJECTS(rejects_version_1_table, "bad-version", tb_hdr(b)->version = 1) /* DFA rows were state numbers then */
 REJECTS(rejects_bad_header_size, "bad-header-size", tb_hdr(b)->header_size = 192)
 REJECTS(rejects_nonzero_header_flags, "reserved-nonzero", tb_hdr(b)->flags = 1)
 REJECTS(rejects_nonzero_header_reserved, "reserved-nonzero", tb_hdr(b)->reserved = 1)
@@ -277,12 +278,26 @@ REJECTS(rejects_list_past_end, "list-out-of-bounds", tb_class(b, 31)->rules_len 
 
 /* ---- classifiers, classes, DFA and interval data ------------------------------ */
 
+/* next[] and start hold row offsets: state * n_columns. */
+static uint32_t rows_end(uint8_t *b, uint32_t k) { return tb_classifier(b, k)->n_states * tb_classifier(b, k)->n_columns; }
+
 REJECTS(rejects_dfa_transition_out_of_range, "bad-dfa-transition",
-        dfa_next(b, 0)[7 * tb_classifier(b, 0)->n_columns + 3] = tb_classifier(b, 0)->n_states)
-REJECTS(rejects_bad_dfa_start, "bad-dfa-start", tb_classifier(b, 0)->start = tb_classifier(b, 0)->n_states)
-REJECTS(rejects_false_sink_flag, "bad-sink-flag", dfa_info(b, 0)[0] |= TRJ_STATE_SINK)
+        dfa_next(b, 0)[7 * tb_classifier(b, 0)->n_columns + 3] = rows_end(b, 0))
+REJECTS(rejects_dfa_transition_as_state_number, "bad-dfa-transition",
+        dfa_next(b, 0)[7 * tb_classifier(b, 0)->n_columns + 3] = 1) /* state 1 unmultiplied: mid-row */
+REJECTS(rejects_dfa_transition_into_mid_row, "bad-dfa-transition",
+        dfa_next(b, 0)[7 * tb_classifier(b, 0)->n_columns + 3] += tb_classifier(b, 0)->n_columns - 1)
+REJECTS(rejects_bad_dfa_start, "bad-dfa-start", tb_classifier(b, 0)->start = rows_end(b, 0))
+REJECTS(rejects_dfa_start_into_mid_row, "bad-dfa-start", tb_classifier(b, 0)->start += 1)
+REJECTS(rejects_false_sink_flag, "bad-sink-flag", tb_classifier(b, 0)->n_sink += 1) /* state n_sink is no sink */
+REJECTS(rejects_sink_leaving_itself, "bad-sink-flag", {
+    CHECK(tb_classifier(b, 3)->n_sink >= 1 && tb_classifier(b, 3)->n_states >= 2);
+    dfa_next(b, 3)[2] = tb_classifier(b, 3)->n_columns; /* sink 0, column 2 -> state 1 */
+})
+REJECTS(rejects_more_sinks_than_states, "bad-classifier", tb_classifier(b, 3)->n_sink = tb_classifier(b, 3)->n_states + 1)
 REJECTS(rejects_byte_class_out_of_range, "bad-byte-class", dfa_bytes(b, 0)['A'] = (uint8_t)tb_classifier(b, 0)->n_columns)
 REJECTS(rejects_dfa_state_class_out_of_range, "bad-class", dfa_info(b, 0)[5] = tb_classifier(b, 0)->n_classes)
+REJECTS(rejects_version_1_sink_bit_in_state_info, "bad-class", dfa_info(b, 0)[0] |= 0x80000000u)
 REJECTS(rejects_dfa_without_states, "bad-classifier", tb_classifier(b, 3)->n_states = 0)
 REJECTS(rejects_dfa_with_too_many_columns, "bad-classifier", tb_classifier(b, 3)->n_columns = 300)
 REJECTS(rejects_dfa_table_past_data, "data-out-of-bounds", tb_classifier(b, 3)->n_states = 1000)
@@ -290,7 +305,7 @@ REJECTS(rejects_dfa_over_state_limit, "limit-exceeded", tb_classifier(b, 3)->n_s
 REJECTS(rejects_classifier_unaligned_data, "bad-classifier", tb_classifier(b, 3)->data_off += 4)
 REJECTS(rejects_classifier_bad_type, "bad-classifier", tb_classifier(b, 1)->type = 9)
 REJECTS(rejects_classifier_type_mismatch, "classifier-type-mismatch", tb_classifier(b, 1)->type = TRJ_T_STR)
-REJECTS(rejects_classifier_nonzero_reserved, "reserved-nonzero", tb_classifier(b, 1)->reserved = 1)
+REJECTS(rejects_interval_table_with_sinks, "bad-classifier", tb_classifier(b, 1)->n_sink = 1)
 REJECTS(rejects_intervals_not_ascending, "intervals-not-ascending", {
     trj_key t = bounds(b, 1)[0];
     bounds(b, 1)[0] = bounds(b, 1)[1];
@@ -303,7 +318,7 @@ REJECTS(rejects_classes_not_tiled, "bad-class", tb_classifier(b, 1)->class_base 
 REJECTS(rejects_unowned_class, "bad-class", {
     trj_classifier *c = tb_classifier(b, 3);
     for (uint32_t s = 0; s < c->n_states; s++)
-        dfa_info(b, 3)[s] &= TRJ_STATE_SINK; /* every state in class 0 ... */
+        dfa_info(b, 3)[s] = 0; /* every state in class 0 ... */
     c->n_classes = 1;                        /* ... so class 38 has no owner */
 })
 REJECTS(rejects_absent_class_out_of_range, "bad-class", tb_classifier(b, 0)->absent_class = 32)
@@ -397,7 +412,7 @@ TEST(message_names_classifier_state_and_column)
     dfa_next(f.buf, 0)[7 * tb_classifier(f.buf, 0)->n_columns + 3] = 5000;
     tb_rehash(f.buf);
     CHECK_EQ(fx_load(&f), -EINVAL);
-    CHECK(strstr(f.msg, "bad-dfa-transition: classifier 0 state 7 column 3: next state 5000") == f.msg);
+    CHECK(strstr(f.msg, "bad-dfa-transition: classifier 0 state 7 column 3: next 5000 is not a row offset") == f.msg);
     fx_free(&f);
 }
 

@@ -47,7 +47,7 @@ export interface TableSpec {
 const DECISION = { allow: 1, deny: 2, ask: 3, flag: 4 } as const;
 const TYPE = { str: 1, int: 2, ip: 3 } as const;
 const OP = { CLASSIFY: 1, CANDIDATES: 2, DECIDE: 4, JATOM: 16, RET: 18 } as const;
-const SINK = 0x80000000;
+const FORMAT_VERSION = 2;
 const HEADER = 184;
 
 class Bytes {
@@ -165,9 +165,12 @@ export function buildTable(spec: TableSpec): Buffer {
     data.pad8();
     const dataOff = data.len;
     let nStates: number, nColumns: number;
+    let start = 0, nSink = 0;
     if (f.type === "str") {
       // A trie over the literals; one column per byte the literals use plus
-      // column 0 for every other byte; the last state is a dead sink.
+      // column 0 for every other byte. State 0 is the dead sink (sinks come
+      // first: n_sink = 1), trie node i is state i + 1. Transitions and the
+      // start are row offsets: state × nColumns.
       const lits = keys.map((k) => Buffer.from(k, "hex"));
       const used = [...new Set(lits.flatMap((b) => [...b]))].sort((a, b) => a - b);
       const column = new Uint8Array(256); // 0 = other
@@ -186,17 +189,19 @@ export function buildTable(spec: TableSpec): Buffer {
         }
         trie[s]!.cls = ci + 1;
       });
-      const dead = trie.length;
       nStates = trie.length + 1;
       nColumns = used.length + 1;
+      const row = (node: number | undefined) => (node === undefined ? 0 : (node + 1) * nColumns); // dead = state 0
       data.raw(column);
+      data.u32(0); // dead: class 0
       for (const node of trie) data.u32(node.cls);
-      data.u32(0 | SINK);
+      for (let c = 0; c < nColumns; c++) data.u32(0);
       for (const node of trie) {
-        data.u32(dead);
-        for (const b of used) data.u32(node.next.get(b) ?? dead);
+        data.u32(0);
+        for (const b of used) data.u32(row(node.next.get(b)));
       }
-      for (let c = 0; c < nColumns; c++) data.u32(dead);
+      start = row(0);
+      nSink = 1;
     } else {
       // Intervals: [k, k+1) -> the literal's class, everything else class 0.
       const pts = keys.map((k, ci) => ({ key: intervalKey(f.type, k), cls: ci + 1 })).sort((a, b) => (a.key < b.key ? -1 : 1));
@@ -217,7 +222,7 @@ export function buildTable(spec: TableSpec): Buffer {
       for (const b of bounds) data.u32(b.cls);
     }
     classifierOf.set(slot, classifiers.len / 40);
-    for (const v of [TYPE[f.type], slot, nStates, nColumns, 0, dataOff, classBase, nClasses, 0, 0]) classifiers.u32(v);
+    for (const v of [TYPE[f.type], slot, nStates, nColumns, start, dataOff, classBase, nClasses, 0, nSink]) classifiers.u32(v);
     classBase += nClasses;
   });
 
@@ -280,7 +285,7 @@ export function buildTable(spec: TableSpec): Buffer {
   }
   const bodyBytes = body.bytes();
   const head = new Bytes();
-  head.u32(0x424a5254); head.u16(1); head.u16(HEADER); head.u32(HEADER + bodyBytes.length); head.u32(0);
+  head.u32(0x424a5254); head.u16(FORMAT_VERSION); head.u16(HEADER); head.u32(HEADER + bodyBytes.length); head.u32(0);
   head.u32(name[0]); head.u32(name[1]); head.u32(version[0]); head.u32(version[1]);
   head.u32(def); head.u32(0);
   head.raw(createHash("sha256").update("test source").digest());

@@ -1,6 +1,7 @@
 // The TypeScript emitter and the C header must describe the same format. This
 // compiles a probe against native/core/trj_isa.h that prints every constant,
-// record size and header offset, and compares each with compiler/format.ts.
+// record size, header offset and classifier offset, and compares each with
+// compiler/format.ts.
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -8,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KINDS } from "../../compiler/catalog.js";
-import { DECISION, F_REQUIRED, HDR, LIMITS, OP, SEC, SIZE, STATE_SINK, TRJ_FORMAT_VERSION, TRJ_MAGIC, TYPE } from "../../compiler/format.js";
+import { CLS, DECISION, F_REQUIRED, HDR, LIMITS, OP, SEC, SIZE, TRJ_FORMAT_VERSION, TRJ_MAGIC, TYPE } from "../../compiler/format.js";
 
 const root = join(import.meta.dirname, "../..");
 
@@ -31,7 +32,7 @@ int main(void) {
   P("sec.CLASSES", TRJ_SEC_CLASSES); P("sec.LISTS", TRJ_SEC_LISTS); P("sec.DATA", TRJ_SEC_DATA); P("sec.COUNT", TRJ_SEC_COUNT);
   P("op.CLASSIFY", TRJ_OP_CLASSIFY); P("op.CANDIDATES", TRJ_OP_CANDIDATES); P("op.RULES", TRJ_OP_RULES); P("op.DECIDE", TRJ_OP_DECIDE);
   P("op.JATOM", TRJ_OP_JATOM); P("op.JA", TRJ_OP_JA); P("op.RET", TRJ_OP_RET);
-  P("F_REQUIRED", TRJ_F_REQUIRED); P("STATE_SINK", TRJ_STATE_SINK);
+  P("F_REQUIRED", TRJ_F_REQUIRED);
   P("size.header", sizeof(trj_header)); P("size.insn", sizeof(trj_insn)); P("size.field", sizeof(trj_field));
   P("size.entry", sizeof(trj_entry)); P("size.rule", sizeof(trj_rule)); P("size.atom", sizeof(trj_atom));
   P("size.classifier", sizeof(trj_classifier)); P("size.class", sizeof(trj_class)); P("size.key", sizeof(trj_key));
@@ -41,6 +42,11 @@ int main(void) {
   P("hdr.policyVersion", offsetof(trj_header, policy_version)); P("hdr.defaultDecision", offsetof(trj_header, default_decision));
   P("hdr.reserved", offsetof(trj_header, reserved)); P("hdr.sourceSha", offsetof(trj_header, source_sha256));
   P("hdr.bodySha", offsetof(trj_header, body_sha256)); P("hdr.sections", offsetof(trj_header, sections));
+  P("cls.type", offsetof(trj_classifier, type)); P("cls.slot", offsetof(trj_classifier, slot));
+  P("cls.nStates", offsetof(trj_classifier, n_states)); P("cls.nColumns", offsetof(trj_classifier, n_columns));
+  P("cls.start", offsetof(trj_classifier, start)); P("cls.dataOff", offsetof(trj_classifier, data_off));
+  P("cls.classBase", offsetof(trj_classifier, class_base)); P("cls.nClasses", offsetof(trj_classifier, n_classes));
+  P("cls.absentClass", offsetof(trj_classifier, absent_class)); P("cls.nSink", offsetof(trj_classifier, n_sink));
   return 0;
 }`;
 
@@ -58,11 +64,12 @@ describe("compiler/format.ts agrees with native/core/trj_isa.h", () => {
     magic: TRJ_MAGIC, version: TRJ_FORMAT_VERSION, ...LIMITS,
     kindCount: KINDS.length, "kind.exec": KINDS.indexOf("exec"), "kind.http.request": KINDS.indexOf("http.request"),
     "kind.file.read": KINDS.indexOf("file.read"), "kind.dir.create": KINDS.indexOf("dir.create"), "kind.net.resolve": KINDS.indexOf("net.resolve"),
-    ...DECISION, ...TYPE, F_REQUIRED, STATE_SINK,
+    ...DECISION, ...TYPE, F_REQUIRED,
     ...Object.fromEntries(Object.entries(SEC).map(([k, v]) => [`sec.${k}`, v])),
     ...Object.fromEntries(Object.entries(OP).map(([k, v]) => [`op.${k}`, v])),
     ...Object.fromEntries(Object.entries(SIZE).map(([k, v]) => [`size.${k}`, v])),
     ...Object.fromEntries(Object.entries(HDR).map(([k, v]) => [`hdr.${k}`, v])),
+    ...Object.fromEntries(Object.entries(CLS).map(([k, v]) => [`cls.${k}`, v])),
   };
   it("has the same set of constants on both sides", () => {
     expect([...c.keys()].sort()).toEqual(Object.keys(ts).sort());
