@@ -1,0 +1,180 @@
+/*
+ * trajeckt_preload.h — internals of libtrajeckt.so, the LD_PRELOAD shim.
+ *
+ * THE HOOK CONTRACT (read before touching a hook)
+ *
+ *   1. Every hook starts with trj_init() (pthread_once; one load and a branch
+ *      once done). The constructor calls it too, so a policy problem is
+ *      reported at start-up, not at the first call.
+ *   2. Every decision goes through trj_decide_and_record(). It is the one seam
+ *      where the audit record will be written (audit ring: a later slice).
+ *      No hook calls trj_eval directly.
+ *   3. No policy (missing, unreadable, unsealed, rejected) = every hooked call
+ *      denied. Denial = `errno = EACCES; return -1;` (NULL for FILE and DIR pointers).
+ *      Evaluation errors (value too long, path cannot be resolved) deny too.
+ *   4. Hooks on async-signal-safe calls (open*, execve, unlink...) use no malloc,
+ *      no locks, no stdio: stack buffers of bounded size, raw syscalls
+ *      (trj_sys*) for the library's own I/O. Internal I/O never goes through an
+ *      exported libc symbol, so nothing the library does is judged twice and
+ *      there is NO re-entrancy guard: a signal handler's open() inside a hook
+ *      is judged like any other (evasion.md E41).
+ *   5. The object judged is the object used: a path is judged lexically
+ *      (absolute, normalized), then reached with openat2(RESOLVE_NO_SYMLINKS);
+ *      if a symlink, magic link or `..` is on the way, the shim opens an O_PATH
+ *      descriptor, reads /proc/self/fd/N, judges that real path as well, and
+ *      performs the operation through the descriptor. Both the requested name
+ *      and the resolved object must be allowed.
+ *   6. Stack budget: a file hook uses about 12 KB, an exec hook about 40 KB.
+ */
+#ifndef TRAJECKT_PRELOAD_H
+#define TRAJECKT_PRELOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <dirent.h>
+#include <spawn.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include "trj.h"
+
+#define TRJ_PATH_MAX 4096
+
+/* ---- raw syscalls (raw.c): return value or -errno, never touch errno ---- */
+long trj_sys0(long nr);
+long trj_sys1(long nr, long a);
+long trj_sys2(long nr, long a, long b);
+long trj_sys3(long nr, long a, long b, long c);
+long trj_sys4(long nr, long a, long b, long c, long d);
+long trj_sys5(long nr, long a, long b, long c, long d, long e);
+long trj_sys6(long nr, long a, long b, long c, long d, long e, long f);
+void trj_close(int fd);
+/* write a whole NUL-terminated string to fd 2, best effort */
+void trj_stderr(const char *s);
+
+/* ---- the real functions: one flat table (init.c) ------------------------ */
+struct trj_real {
+    int (*open)(const char *, int, ...);
+    int (*open64)(const char *, int, ...);
+    int (*openat)(int, const char *, int, ...);
+    int (*openat64)(int, const char *, int, ...);
+    int (*__open_2)(const char *, int);
+    int (*__open64_2)(const char *, int);
+    int (*__openat_2)(int, const char *, int);
+    int (*__openat64_2)(int, const char *, int);
+    int (*creat)(const char *, mode_t);
+    int (*creat64)(const char *, mode_t);
+    FILE *(*fopen)(const char *, const char *);
+    FILE *(*fopen64)(const char *, const char *);
+    FILE *(*freopen)(const char *, const char *, FILE *);
+    FILE *(*freopen64)(const char *, const char *, FILE *);
+    FILE *(*fdopen)(int, const char *);
+    DIR *(*opendir)(const char *);
+    DIR *(*fdopendir)(int);
+    int (*truncate)(const char *, off_t);
+    int (*truncate64)(const char *, off_t);
+    int (*unlink)(const char *);
+    int (*unlinkat)(int, const char *, int);
+    int (*remove)(const char *);
+    int (*rename)(const char *, const char *);
+    int (*renameat)(int, const char *, int, const char *);
+    int (*renameat2)(int, const char *, int, const char *, unsigned);
+    int (*mkdir)(const char *, mode_t);
+    int (*mkdirat)(int, const char *, mode_t);
+    int (*rmdir)(const char *);
+    int (*link)(const char *, const char *);
+    int (*linkat)(int, const char *, int, const char *, int);
+    int (*symlink)(const char *, const char *);
+    int (*symlinkat)(const char *, int, const char *);
+    int (*chmod)(const char *, mode_t);
+    int (*fchmodat)(int, const char *, mode_t, int);
+    int (*chown)(const char *, uid_t, gid_t);
+    int (*lchown)(const char *, uid_t, gid_t);
+    int (*fchownat)(int, const char *, uid_t, gid_t, int);
+    int (*utimensat)(int, const char *, const struct timespec *, int);
+    int (*execve)(const char *, char *const[], char *const[]);
+    int (*execv)(const char *, char *const[]);
+    int (*execvp)(const char *, char *const[]);
+    int (*execvpe)(const char *, char *const[], char *const[]);
+    int (*fexecve)(int, char *const[], char *const[]);
+    int (*execveat)(int, const char *, char *const[], char *const[], int);
+    int (*posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                       const posix_spawnattr_t *, char *const[], char *const[]);
+    int (*posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                        const posix_spawnattr_t *, char *const[], char *const[]);
+    int (*system)(const char *);
+    FILE *(*popen)(const char *, const char *);
+};
+extern struct trj_real trj_real;
+
+/* ---- state (init.c) ----------------------------------------------------- */
+struct trj_state {
+    int loaded;              /* 1 = policy verified and loaded */
+    trj_policy policy;
+    int policy_fd;           /* the inherited sealed memfd, -1 if none */
+    dev_t policy_dev;        /* identity of policy_fd, checked before exec */
+    ino_t policy_ino;
+    const uint8_t *policy_buf;
+    size_t policy_len;
+    /* slots of the fields the hooks fill; -1 = the policy does not use it */
+    int s_path, s_path2, s_exe, s_cmdline, s_argc, s_pid, s_uid, s_cwd, s_agent;
+    uint32_t n_argv_slots;   /* argv[N] fields used by the policy */
+    uint16_t argv_index[TRJ_MAX_SLOTS];
+    uint16_t argv_slot[TRJ_MAX_SLOTS];
+    char self_path[TRJ_PATH_MAX]; /* absolute path of libtrajeckt.so */
+    char agent[256];
+    size_t agent_len;
+};
+extern struct trj_state trj_state;
+
+void trj_init(void);
+
+/* ---- decisions (decide.c) ----------------------------------------------- */
+/* An action being decided: the kind and the fields a hook knows. */
+struct trj_action {
+    uint32_t kind;
+    const char *path;  size_t path_len;   /* file.*, dir.create */
+    const char *path2; size_t path2_len;  /* file.rename, file.link */
+    const char *exe;   size_t exe_len;    /* exec */
+    const char *cmdline; size_t cmdline_len;
+    char *const *argv; int64_t argc;
+    int error; /* nonzero: the hook could not build a field (eval error) */
+};
+
+/* 1 = allowed, 0 = denied. The single seam for the audit record. */
+int trj_decide_and_record(const struct trj_action *a);
+/* Same, on a bare path: kind + path (+ path2). */
+int trj_decide_path(uint32_t kind, const char *path, size_t len);
+int trj_decide_path2(uint32_t kind, const char *p1, size_t l1, const char *p2, size_t l2);
+/* setuid/setgid targets: allowed only by a rule naming this exact exe. */
+int trj_exec_allowed_exactly(const struct trj_action *a);
+
+/* ---- paths (path.c) ----------------------------------------------------- */
+/* Absolute, lexically normalized form of (dirfd, path) into out[TRJ_PATH_MAX].
+   Returns length, or -errno (-EACCES when the base cannot be resolved). */
+long trj_abs_path(int dirfd, const char *path, char *out);
+/* Real path of an open descriptor (readlink /proc/self/fd/N). Length or -errno;
+   deleted objects and non-paths (pipe:, memfd: ...) are -EACCES. */
+long trj_fd_path(int fd, char *out);
+/* 1 if path has a ".." component */
+int trj_has_dotdot(const char *path);
+/* "/proc/self/fd/N" into buf[32] */
+const char *trj_proc_fd(int fd, char *buf);
+
+/* Judge and open like openat(dirfd, path, flags, mode): fd or -errno. */
+int trj_open_judged(int dirfd, const char *path, int flags, mode_t mode);
+/* Judge `kind` on the object (dirfd,path), following symlinks; on success
+   *fd is an O_PATH descriptor of the object (caller closes). 0 or -errno. */
+int trj_resolve_object(uint32_t kind, int dirfd, const char *path, int *fd);
+/* Judge `kind` on (dirfd,path) without following the last component; on
+   success *pfd is a directory descriptor (or dirfd itself, *owned = 0) and
+   *name points into path at the last component. Fills abs (TRJ_PATH_MAX) with
+   the judged real path. 0 or -errno. */
+int trj_resolve_parent(int dirfd, const char *path, int *pfd, int *owned,
+                       const char **name, char *abs, size_t *abs_len);
+
+/* ---- exec (exec.c) ------------------------------------------------------ */
+int trj_execve_judged(const char *path, char *const argv[], char *const envp[]);
+
+#endif
