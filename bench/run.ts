@@ -444,7 +444,7 @@ function report(r: Results): string {
     const irLong = Array.isArray(small.ir) ? mean(longIdx.map((i) => (small.ir as number[])[i]!)) : null;
     if (p50 / longLen > 0.5)
       notes.push(`**Long values set the tail.** A ${longLen}-byte path costs ${ns(p50)} in the C core at every size (${(p50 / longLen).toFixed(2)} ns${irLong ? `, ${(irLong / longLen).toFixed(1)} instructions` : ""} per byte): the path DFA is walked byte by byte to the end, because the floating secret globs (\`**/.ssh/**\`) keep it from ever reaching a sink state. Two such paths in ${r.mix.length} actions are what the full-mix p90/p99 measure. ` +
-        "Per byte, `walk_dfa` (native/core/eval.c) is one dependent add and one load of `next[]` (format 2: transitions are premultiplied row offsets, and sink states are numbered first so the early-exit test compares with a register), so a byte costs about one L1 load latency. What is left is the number of bytes walked: reach a sink sooner (a separate classifier for floating patterns, which never let the walk stop) or consume two bytes per step (a larger stride-2 table).");
+        "Per byte, `walk_dfa` (native/core/eval.c) is one dependent add and one load of `next[]` (format 3: transitions are premultiplied row offsets, sink states are numbered first so the early-exit test compares with a register, and each row ends with its state's class, so the class is one load with no division), so a byte costs about one L1 load latency. What is left is the number of bytes walked: reach a sink sooner (a separate classifier for floating patterns, which never let the walk stop) or consume two bytes per step (a larger stride-2 table).");
   }
   if (small.short.ns.p99 > 100 && Array.isArray(small.ir) && longLen > 0) {
     const irs = small.ir;

@@ -4,7 +4,7 @@
 // It reads the table independently of the emitter (offsets from format.ts).
 
 import { KINDS } from "./catalog.js";
-import { CLS, DECISION_NAME, F_REQUIRED, HDR, OP, OP_NAME, SEC, SIZE, TYPE_NAME } from "./format.js";
+import { CLS, DECISION_NAME, DFA, F_REQUIRED, HDR, OP, OP_NAME, SEC, SIZE, TYPE_NAME } from "./format.js";
 
 export interface DisasmOptions {
   /** Also print DFA transitions and interval bounds (long). */
@@ -66,8 +66,9 @@ export function disassemble(file: Uint8Array, opts: DisasmOptions = {}): string 
     const start = u32(o + CLS.start), off = data + u32(o + CLS.dataOff), base = u32(o + CLS.classBase);
     const nClasses = u32(o + CLS.nClasses), absent = u32(o + CLS.absentClass), nSink = u32(o + CLS.nSink);
     const name = fields[slot]?.name ?? `?${slot}`;
-    // DFA transitions and the start are row offsets (state × columns); print state numbers.
-    const state = (row: number) => (cols > 0 && row % cols === 0 ? String(row / cols) : `?row${row}`);
+    // DFA transitions and the start are row offsets (state × stride, stride = columns + 1); print state numbers.
+    const stride = cols + DFA.rowExtra;
+    const state = (row: number) => (cols > 0 && row % stride === 0 ? String(row / stride) : `?row${row}`);
     if (type === "str") p(`  c${i}  ${name}  dfa  ${n} states  n_sink ${nSink}  ${cols} columns  start ${state(start)}  ${nClasses} classes  absent k${absent}`);
     else p(`  c${i}  ${name}  intervals  ${n} bounds  ${nClasses} classes  absent k${absent}${nSink ? `  n_sink ?${nSink}` : ""}`);
     for (let k = 0; k < nClasses; k++) {
@@ -76,11 +77,10 @@ export function disassemble(file: Uint8Array, opts: DisasmOptions = {}): string 
     }
     if (!opts.tables) return;
     if (type === "str") {
-      const info = off + 256;
-      const next = info + n * 4;
+      const next = off + DFA.byteClassSize;
       for (let s = 0; s < n; s++) {
-        const row = Array.from({ length: cols }, (_, c) => state(u32(next + (s * cols + c) * 4)));
-        p(`    s${s}  k${u32(info + s * 4)}${s < nSink ? " sink" : ""}  -> ${row.join(" ")}`);
+        const row = Array.from({ length: cols }, (_, c) => state(u32(next + (s * stride + c) * 4)));
+        p(`    s${s}  k${u32(next + (s * stride + cols) * 4)}${s < nSink ? " sink" : ""}  -> ${row.join(" ")}`);
       }
       const cls: string[] = [];
       for (let b = 0; b < 256; b++) cls.push(String(v.getUint8(off + b)));

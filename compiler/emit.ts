@@ -88,9 +88,8 @@ export function emit(p: Program, sourceSha256: Uint8Array): Uint8Array {
     let start = 0;
     let nSink = 0;
     if (c.type === "str") {
-      const d = c.dfa; // laid out by lower/layout.ts: sinks first, row offsets
+      const d = c.dfa; // laid out by lower/layout.ts: sinks first, row offsets, class slot ending each row
       data.bytes(d.byteClass);
-      for (const cls of c.stateClass) data.u32(cls);
       for (const n of d.next) data.u32(n);
       [nStates, nColumns, start, nSink] = [d.nStates, d.nColumns, d.start, d.nSink];
     } else {

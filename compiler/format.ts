@@ -3,7 +3,7 @@
 // number here differs from it. Change both or neither.
 
 export const TRJ_MAGIC = 0x424a5254;
-export const TRJ_FORMAT_VERSION = 2;
+export const TRJ_FORMAT_VERSION = 3;
 
 export const LIMITS = {
   maxFileSize: 256 << 20,
@@ -65,9 +65,19 @@ export const SIZE = {
 } as const;
 
 /**
- * Byte offsets of trj_classifier members. DFA tables: `start` and every entry
- * of next[] are row offsets (state × n_columns); states [0, n_sink) are the
- * sinks. See trj_isa.h.
+ * Shape of a DFA table in DATA (trj_isa.h, TRJ_DFA_*): byte_class[byteClassSize],
+ * then next[n_states × stride] with stride = n_columns + rowExtra — each row's
+ * n_columns transitions, then its state's class index.
+ */
+export const DFA = {
+  byteClassSize: 256,
+  rowExtra: 1,
+} as const;
+
+/**
+ * Byte offsets of trj_classifier members. DFA tables: `start` and every
+ * transition in next[] are row offsets (state × (n_columns + 1)); states
+ * [0, n_sink) are the sinks. See trj_isa.h.
  */
 export const CLS = {
   type: 0,

@@ -26,7 +26,7 @@ export interface Insn { op: number; flags: number; jt: number; jf: number; a: nu
 export interface ClassRec { atomsOff: number; atomsLen: number; rulesOff: number; rulesLen: number }
 
 export type ClassifierRec =
-  | { type: "str"; slot: number; dfa: DfaLayout; stateClass: number[]; classBase: number; nClasses: number; absentClass: number }
+  | { type: "str"; slot: number; dfa: DfaLayout; classBase: number; nClasses: number; absentClass: number }
   | { type: "int" | "ip"; slot: number; bounds: bigint[]; intervalClass: number[]; classBase: number; nClasses: number; absentClass: number };
 
 export interface RuleRec {
@@ -130,12 +130,12 @@ export function buildProgram(ir: IrPolicy): Program {
     const type = ir.fieldTypes.get(name)!;
     if (type === "str") {
       const dfa = buildDfa(slotAtoms.map((a) => (atoms[a]!.pred as Extract<Pred, { type: "str" }>).pat), { maxStates: LIMITS.maxDfaStates });
-      // Classes are numbered in the automaton's state order; the table's states are renumbered after.
+      // Classes are numbered in the automaton's state order; the table's states are
+      // renumbered after, each row carrying its state's class in its last slot.
       const classOfState = dfa.accept.map((acc) => classOf(acc.map((i) => slotAtoms[i]!)));
       const absentClass = classOf([]);
-      const table = layoutDfa(dfa);
-      const stateClass = table.order.map((s) => classOfState[s]!);
-      classifiers.push({ type, slot, dfa: table, stateClass, classBase, nClasses: classes.length - classBase, absentClass });
+      const table = layoutDfa(dfa, classOfState);
+      classifiers.push({ type, slot, dfa: table, classBase, nClasses: classes.length - classBase, absentClass });
     } else {
       const { bounds, intervalClass } = intervals(slotAtoms.map((a) => atoms[a]!.pred), type, (set) => classOf(set.map((i) => slotAtoms[i]!)));
       const absentClass = classOf([]);

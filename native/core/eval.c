@@ -25,21 +25,18 @@ static uint32_t fail(trj_result *out, uint32_t error)
 static uint32_t walk_dfa(const trj_policy *p, const trj_classifier *c, const uint8_t *s, uint32_t len)
 {
     /* verified: trj_check_classifiers — the table lies in DATA, byte_class < n_columns,
-     * start and every next are row offsets (multiples of n_columns below
-     * n_states * n_columns, which is <= 2^30), states below n_sink only loop. So
-     * row + column stays inside next[], and stopping below sink_limit is exact. */
+     * start and every transition are row offsets (multiples of the stride
+     * n_columns + 1 below n_states * stride, which is < 2^31), states below n_sink
+     * only loop, and every row's trailing class slot is < n_classes. So row + column
+     * and row + n_columns stay inside next[], and stopping below sink_limit is exact. */
     const uint8_t *byte_class = p->data + c->data_off;
-    const uint32_t *info = (const uint32_t *)(byte_class + 256);
-    const uint32_t *next = info + c->n_states;
-#if defined(__GNUC__)
-    /* Keep `next` a base register of its own. Without this, gcc folds it into
-     * byte_class + 256 + 4 * n_states and adds n_states to the row on every
-     * byte: one more add in the per-byte dependency chain (about 15 % slower). */
-    __asm__("" : "+r"(next));
-#endif
+    const uint32_t *next = (const uint32_t *)(byte_class + TRJ_DFA_BYTE_CLASS_SIZE);
+    /* No asm register barrier needed any more: with state_info gone, `next` is
+     * byte_class + 256 (a constant), and gcc -O2 keeps it in a base register of
+     * its own; the barrier left the per-byte loop identical (measured, format 3). */
     /* size_t: the loaded row is already zero-extended, so a step is one add and one load;
      * the sink test is a compare with a register. */
-    const size_t sink_limit = (size_t)c->n_sink * c->n_columns;
+    const size_t sink_limit = (size_t)c->n_sink * (c->n_columns + TRJ_DFA_ROW_EXTRA);
     size_t row = c->start;
     if (row >= sink_limit)
         for (uint32_t i = 0; i < len; i++) {
@@ -47,7 +44,7 @@ static uint32_t walk_dfa(const trj_policy *p, const trj_classifier *c, const uin
             if (row < sink_limit)
                 break;
         }
-    return info[(uint32_t)row / c->n_columns]; /* verified: < n_classes (trj_check_classifiers) */
+    return next[row + c->n_columns]; /* the row's class slot; verified: < n_classes (trj_check_classifiers) */
 }
 
 static uint32_t find_interval(const trj_policy *p, const trj_classifier *c, trj_key key)

@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 #define TRJ_MAGIC 0x424a5254u /* "TRJB" read as little-endian u32 */
-#define TRJ_FORMAT_VERSION 2u
+#define TRJ_FORMAT_VERSION 3u
 
 /* ---- limits the verifier enforces ------------------------------------- */
 #define TRJ_MAX_FILE_SIZE (256u << 20) /* bytes */
@@ -43,6 +43,10 @@
 #define TRJ_MAX_DFA_STATES (1u << 22)
 #define TRJ_MAX_BLOCK_LEN 65535u    /* instructions in one rule block */
 #define TRJ_MAX_VALUE_LEN (1u << 20) /* longer field values are an eval error */
+
+/* ---- DFA table shape (see trj_classifier) ------------------------------ */
+#define TRJ_DFA_BYTE_CLASS_SIZE 256u /* bytes of byte_class[] before next[] */
+#define TRJ_DFA_ROW_EXTRA 1u         /* trailing class slot: stride = n_columns + 1 */
 
 /* ---- action kinds: fixed ids, one entry program each ------------------- */
 enum trj_kind {
@@ -151,17 +155,21 @@ typedef struct trj_atom {
  * A classifier maps one field value to a class index (relative to class_base).
  *
  * TRJ_T_STR (DFA), at DATA + data_off:
- *   uint8_t  byte_class[256]            byte -> column
- *   uint32_t state_info[n_states]       class index of each state
- *   uint32_t next[n_states * n_columns] row-major; the row of state s starts at
- *                                       s * n_columns, and every entry holds the
- *                                       row offset t * n_columns of its target t
+ *   uint8_t  byte_class[256]                  byte -> column
+ *   uint32_t next[n_states * (n_columns + 1)] row-major, row stride
+ *                                             n_columns + 1 (TRJ_DFA_ROW_EXTRA
+ *                                             trailing slot); the row of state s
+ *                                             starts at s * stride
+ *   In the row of state s, next[s * stride + col] (col < n_columns) holds the
+ *   row offset t * stride of its target t, and the trailing slot
+ *   next[s * stride + n_columns] holds the CLASS index of state s.
  *   `start` is the start state's row offset too, so one step of the walk is
  *   `row = next[row + byte_class[b]]`, with no multiply. States 0 .. n_sink-1
  *   are sinks (every transition leads to itself), so the walk stops as soon
- *   as row < n_sink * n_columns, a compare with a register; the class of the
- *   state it ends in is state_info[row / n_columns]. (A state at or above
- *   n_sink may loop too; the walk then just does not stop early there.)
+ *   as row < n_sink * stride, a compare with a register; the class of the
+ *   state it ends in is next[row + n_columns]: no division, no second array.
+ *   (A state at or above n_sink may loop too; the walk then just does not
+ *   stop early there.)
  *
  * TRJ_T_INT / TRJ_T_IP (intervals), at DATA + data_off:
  *   trj_key  bounds[n_bounds]        strictly ascending
@@ -184,7 +192,7 @@ typedef struct trj_classifier {
     uint32_t slot;       /* field it classifies */
     uint32_t n_states;   /* DFA states, or interval bounds */
     uint32_t n_columns;  /* DFA byte classes; 0 for intervals */
-    uint32_t start;      /* DFA start state's row offset (state * n_columns); 0 for intervals */
+    uint32_t start;      /* DFA start state's row offset (state * (n_columns + 1)); 0 for intervals */
     uint32_t data_off;   /* into DATA, multiple of 8 */
     uint32_t class_base; /* first trj_class of this classifier */
     uint32_t n_classes;

@@ -64,9 +64,10 @@ int trj_check_lists(vctx *v)
  *   - data_off is a multiple of 8 and its table lies inside DATA; the tables of
  *     all classifiers add up to at most DATA's size (no sharing: bounded work);
  *   - DFA: 1 <= n_states <= TRJ_MAX_DFA_STATES, 1 <= n_columns <= 256,
- *     n_sink <= n_states, start and every next are row offsets (multiples of
- *     n_columns below n_states * n_columns), every byte_class < n_columns,
- *     every state's class < n_classes, and every state below n_sink only loops;
+ *     n_sink <= n_states, start and every transition are row offsets
+ *     (multiples of the stride n_columns + 1 below n_states * stride), every
+ *     byte_class < n_columns, every row's trailing class slot < n_classes, and
+ *     every state below n_sink only loops;
  *   - intervals: n_columns == start == n_sink == 0, bounds strictly ascending (int bounds
  *     have hi == 0), every cls < n_classes.
  * So a DFA walk or interval search stays inside DATA and yields a class index
@@ -84,37 +85,37 @@ static int check_dfa(vctx *v, uint32_t k, const trj_classifier *c, uint64_t *siz
     if (c->n_sink > c->n_states)
         return trj_vfail(v, "bad-classifier", "classifier %u: n_sink %u, the DFA has %u states", k, c->n_sink,
                      c->n_states);
-    /* Row offsets: at most 2^22 * 256 = 2^30, so row + column never wraps a uint32_t. */
-    const uint32_t ncol = c->n_columns, rows_end = c->n_states * ncol;
-    if (c->start >= rows_end || c->start % ncol != 0)
-        return trj_vfail(v, "bad-dfa-start", "classifier %u: start %u is not a row offset (a multiple of %u below %u: "
-                     "%u states of %u columns)", k, c->start, ncol, rows_end, c->n_states, ncol);
-    *size = 256 + 4ull * c->n_states + 4ull * rows_end;
+    /* Row offsets: below 2^22 * 257 < 2^31, so row + column never wraps a uint32_t. */
+    const uint32_t ncol = c->n_columns, stride = ncol + TRJ_DFA_ROW_EXTRA, rows_end = c->n_states * stride;
+    if (c->start >= rows_end || c->start % stride != 0)
+        return trj_vfail(v, "bad-dfa-start", "classifier %u: start %u is not a row offset (a multiple of the stride %u "
+                     "below %u: %u states of %u columns + 1 class slot)", k, c->start, stride, rows_end, c->n_states,
+                     ncol);
+    *size = TRJ_DFA_BYTE_CLASS_SIZE + 4ull * rows_end;
     uint64_t end = (uint64_t)c->data_off + *size;
     if (end > v->p.data_size)
         return trj_vfail(v, "data-out-of-bounds", "classifier %u: DFA table [%u, %llu) past the end of DATA (%u)", k,
                      c->data_off, (unsigned long long)end, v->p.data_size);
     const uint8_t *byte_class = v->p.data + c->data_off;
-    const uint32_t *info = (const uint32_t *)(byte_class + 256);
-    const uint32_t *next = info + c->n_states;
+    const uint32_t *next = (const uint32_t *)(byte_class + TRJ_DFA_BYTE_CLASS_SIZE);
     for (uint32_t b = 0; b < 256; b++)
         if (byte_class[b] >= ncol)
             return trj_vfail(v, "bad-byte-class", "classifier %u: byte 0x%02x maps to column %u, the DFA has %u", k, b,
                          byte_class[b], ncol);
     for (uint32_t s = 0; s < c->n_states; s++) {
-        if (info[s] >= c->n_classes)
-            return trj_vfail(v, "bad-class", "classifier %u state %u: class %u, the classifier has %u", k, s, info[s],
-                         c->n_classes);
-        const uint32_t *row = next + (uint64_t)s * ncol;
+        const uint32_t *row = next + (uint64_t)s * stride;
+        if (row[ncol] >= c->n_classes)
+            return trj_vfail(v, "bad-class", "classifier %u state %u: class slot %u, the classifier has %u classes", k,
+                         s, row[ncol], c->n_classes);
         for (uint32_t col = 0; col < ncol; col++) {
             uint32_t t = row[col];
-            if (t >= rows_end || t % ncol != 0)
+            if (t >= rows_end || t % stride != 0)
                 return trj_vfail(v, "bad-dfa-transition", "classifier %u state %u column %u: next %u is not a row "
-                             "offset (a multiple of %u below %u: %u states of %u columns)", k, s, col, t, ncol,
-                             rows_end, c->n_states, ncol);
-            if (s < c->n_sink && t != s * ncol)
+                             "offset (a multiple of the stride %u below %u: %u states of %u columns + 1 class slot)",
+                             k, s, col, t, stride, rows_end, c->n_states, ncol);
+            if (s < c->n_sink && t != s * stride)
                 return trj_vfail(v, "bad-sink-flag", "classifier %u state %u column %u: sink state (n_sink %u) leads "
-                             "to state %u", k, s, col, c->n_sink, t / ncol);
+                             "to state %u", k, s, col, c->n_sink, t / stride);
         }
     }
     return 0;

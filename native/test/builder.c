@@ -188,18 +188,18 @@ static void build_dfa(layout *L, uint32_t slot)
                 n_sink += (uint32_t)sink;
             }
         }
-    /* Premultiplied: a transition to state t holds t * ncol, the offset of t's row. */
-    uint32_t info[MAX_STATES];
-    for (uint32_t i = 0; i < ns; i++)
-        info[i] = cls[order[i]];
+    /* Premultiplied by the row stride ncol + 1: a transition to state t holds
+     * t * stride, the offset of t's row; each row ends with its state's class. */
+    const uint32_t stride = (uint32_t)ncol + TRJ_DFA_ROW_EXTRA;
     bb_align(&L->data, 8);
     uint32_t data_off = (uint32_t)L->data.len;
-    bb_put(&L->data, byte_class, 256);
-    bb_put(&L->data, info, ns * 4);
-    for (uint32_t i = 0; i < ns; i++)
+    bb_put(&L->data, byte_class, TRJ_DFA_BYTE_CLASS_SIZE);
+    for (uint32_t i = 0; i < ns; i++) {
         for (int k = 0; k < ncol; k++)
-            bb_u32(&L->data, num[next[order[i]][rep[k]]] * (uint32_t)ncol);
-    trj_classifier c = {TRJ_T_STR, slot, ns, (uint32_t)ncol, num[0] * (uint32_t)ncol, data_off, L->n_classes, n_sets,
+            bb_u32(&L->data, num[next[order[i]][rep[k]]] * stride);
+        bb_u32(&L->data, cls[order[i]]);
+    }
+    trj_classifier c = {TRJ_T_STR, slot, ns, (uint32_t)ncol, num[0] * stride, data_off, L->n_classes, n_sets,
                         0, n_sink};
     bb_put(&L->classifiers, &c, sizeof c);
     emit_classes(L, sets, n_sets);

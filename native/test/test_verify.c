@@ -60,8 +60,14 @@ static void expect_rejected(uint8_t *buf, size_t len, const char *code)
 
 /* DFA table pieces of classifier 0 (path). */
 static uint8_t *dfa_bytes(uint8_t *b, uint32_t k) { return tb_sec(b, TRJ_SEC_DATA, NULL) + tb_classifier(b, k)->data_off; }
-static uint32_t *dfa_info(uint8_t *b, uint32_t k) { return (uint32_t *)(dfa_bytes(b, k) + 256); }
-static uint32_t *dfa_next(uint8_t *b, uint32_t k) { return dfa_info(b, k) + tb_classifier(b, k)->n_states; }
+static uint32_t *dfa_next(uint8_t *b, uint32_t k) { return (uint32_t *)(dfa_bytes(b, k) + TRJ_DFA_BYTE_CLASS_SIZE); }
+/* Row stride: n_columns transitions, then the state's class slot. */
+static uint32_t stride(uint8_t *b, uint32_t k) { return tb_classifier(b, k)->n_columns + TRJ_DFA_ROW_EXTRA; }
+/* The class slot of state s: the last entry of its row. */
+static uint32_t *dfa_class_slot(uint8_t *b, uint32_t k, uint32_t s)
+{
+    return dfa_next(b, k) + s * stride(b, k) + tb_classifier(b, k)->n_columns;
+}
 static trj_key *bounds(uint8_t *b, uint32_t k) { return (trj_key *)dfa_bytes(b, k); }
 static uint32_t *interval_cls(uint8_t *b, uint32_t k) { return (uint32_t *)(bounds(b, k) + tb_classifier(b, k)->n_states); }
 
@@ -137,6 +143,7 @@ TEST(rejects_body_hash_mismatch)
 REJECTS(rejects_bad_magic, "bad-magic", tb_hdr(b)->magic ^= 1)
 REJECTS(rejects_bad_version, "bad-version", tb_hdr(b)->version = TRJ_FORMAT_VERSION + 1)
 REJECTS(rejects_version_1_table, "bad-version", tb_hdr(b)->version = 1) /* DFA rows were state numbers then */
+REJECTS(rejects_version_2_table, "bad-version", tb_hdr(b)->version = 2) /* rows of n_columns, state_info[] beside */
 REJECTS(rejects_bad_header_size, "bad-header-size", tb_hdr(b)->header_size = 192)
 REJECTS(rejects_nonzero_header_flags, "reserved-nonzero", tb_hdr(b)->flags = 1)
 REJECTS(rejects_nonzero_header_reserved, "reserved-nonzero", tb_hdr(b)->reserved = 1)
@@ -278,26 +285,37 @@ REJECTS(rejects_list_past_end, "list-out-of-bounds", tb_class(b, 31)->rules_len 
 
 /* ---- classifiers, classes, DFA and interval data ------------------------------ */
 
-/* next[] and start hold row offsets: state * n_columns. */
-static uint32_t rows_end(uint8_t *b, uint32_t k) { return tb_classifier(b, k)->n_states * tb_classifier(b, k)->n_columns; }
+/* next[] and start hold row offsets: state * stride (n_columns + 1). */
+static uint32_t rows_end(uint8_t *b, uint32_t k) { return tb_classifier(b, k)->n_states * stride(b, k); }
 
 REJECTS(rejects_dfa_transition_out_of_range, "bad-dfa-transition",
-        dfa_next(b, 0)[7 * tb_classifier(b, 0)->n_columns + 3] = rows_end(b, 0))
+        dfa_next(b, 0)[7 * stride(b, 0) + 3] = rows_end(b, 0))
 REJECTS(rejects_dfa_transition_as_state_number, "bad-dfa-transition",
-        dfa_next(b, 0)[7 * tb_classifier(b, 0)->n_columns + 3] = 1) /* state 1 unmultiplied: mid-row */
+        dfa_next(b, 0)[7 * stride(b, 0) + 3] = 1) /* state 1 unmultiplied: mid-row */
 REJECTS(rejects_dfa_transition_into_mid_row, "bad-dfa-transition",
-        dfa_next(b, 0)[7 * tb_classifier(b, 0)->n_columns + 3] += tb_classifier(b, 0)->n_columns - 1)
+        dfa_next(b, 0)[7 * stride(b, 0) + 3] += stride(b, 0) - 1) /* onto its target's class slot */
+REJECTS(rejects_dfa_transition_premultiplied_by_columns, "bad-dfa-transition", {
+    CHECK(tb_classifier(b, 0)->n_columns >= 2);
+    dfa_next(b, 0)[7 * stride(b, 0) + 3] = 1 * tb_classifier(b, 0)->n_columns; /* v2 row offset of state 1 */
+})
 REJECTS(rejects_bad_dfa_start, "bad-dfa-start", tb_classifier(b, 0)->start = rows_end(b, 0))
 REJECTS(rejects_dfa_start_into_mid_row, "bad-dfa-start", tb_classifier(b, 0)->start += 1)
+REJECTS(rejects_dfa_start_on_class_slot, "bad-dfa-start", tb_classifier(b, 0)->start += tb_classifier(b, 0)->n_columns)
 REJECTS(rejects_false_sink_flag, "bad-sink-flag", tb_classifier(b, 0)->n_sink += 1) /* state n_sink is no sink */
 REJECTS(rejects_sink_leaving_itself, "bad-sink-flag", {
     CHECK(tb_classifier(b, 3)->n_sink >= 1 && tb_classifier(b, 3)->n_states >= 2);
-    dfa_next(b, 3)[2] = tb_classifier(b, 3)->n_columns; /* sink 0, column 2 -> state 1 */
+    dfa_next(b, 3)[2] = stride(b, 3); /* sink 0, column 2 -> state 1 */
 })
 REJECTS(rejects_more_sinks_than_states, "bad-classifier", tb_classifier(b, 3)->n_sink = tb_classifier(b, 3)->n_states + 1)
 REJECTS(rejects_byte_class_out_of_range, "bad-byte-class", dfa_bytes(b, 0)['A'] = (uint8_t)tb_classifier(b, 0)->n_columns)
-REJECTS(rejects_dfa_state_class_out_of_range, "bad-class", dfa_info(b, 0)[5] = tb_classifier(b, 0)->n_classes)
-REJECTS(rejects_version_1_sink_bit_in_state_info, "bad-class", dfa_info(b, 0)[0] |= 0x80000000u)
+REJECTS(rejects_class_slot_out_of_range, "bad-class", *dfa_class_slot(b, 0, 5) = tb_classifier(b, 0)->n_classes)
+REJECTS(rejects_sink_bit_in_class_slot, "bad-class", *dfa_class_slot(b, 0, 0) |= 0x80000000u) /* v1 sink flag */
+REJECTS(rejects_class_slot_of_last_row_out_of_range, "bad-class",
+        *dfa_class_slot(b, 3, tb_classifier(b, 3)->n_states - 1) = tb_classifier(b, 3)->n_classes)
+REJECTS(rejects_class_slot_holding_a_row_offset, "bad-class", {
+    CHECK(rows_end(b, 0) - stride(b, 0) >= tb_classifier(b, 0)->n_classes);
+    *dfa_class_slot(b, 0, 2) = rows_end(b, 0) - stride(b, 0); /* a transition where the class belongs */
+})
 REJECTS(rejects_dfa_without_states, "bad-classifier", tb_classifier(b, 3)->n_states = 0)
 REJECTS(rejects_dfa_with_too_many_columns, "bad-classifier", tb_classifier(b, 3)->n_columns = 300)
 REJECTS(rejects_dfa_table_past_data, "data-out-of-bounds", tb_classifier(b, 3)->n_states = 1000)
@@ -318,7 +336,7 @@ REJECTS(rejects_classes_not_tiled, "bad-class", tb_classifier(b, 1)->class_base 
 REJECTS(rejects_unowned_class, "bad-class", {
     trj_classifier *c = tb_classifier(b, 3);
     for (uint32_t s = 0; s < c->n_states; s++)
-        dfa_info(b, 3)[s] = 0; /* every state in class 0 ... */
+        *dfa_class_slot(b, 3, s) = 0; /* every state in class 0 ... */
     c->n_classes = 1;                        /* ... so class 38 has no owner */
 })
 REJECTS(rejects_absent_class_out_of_range, "bad-class", tb_classifier(b, 0)->absent_class = 32)
@@ -409,7 +427,7 @@ TEST(message_names_classifier_state_and_column)
 {
     fixture f;
     fx_build(&f);
-    dfa_next(f.buf, 0)[7 * tb_classifier(f.buf, 0)->n_columns + 3] = 5000;
+    dfa_next(f.buf, 0)[7 * stride(f.buf, 0) + 3] = 5000;
     tb_rehash(f.buf);
     CHECK_EQ(fx_load(&f), -EINVAL);
     CHECK(strstr(f.msg, "bad-dfa-transition: classifier 0 state 7 column 3: next 5000 is not a row offset") == f.msg);

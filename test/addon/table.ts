@@ -47,7 +47,7 @@ export interface TableSpec {
 const DECISION = { allow: 1, deny: 2, ask: 3, flag: 4 } as const;
 const TYPE = { str: 1, int: 2, ip: 3 } as const;
 const OP = { CLASSIFY: 1, CANDIDATES: 2, DECIDE: 4, JATOM: 16, RET: 18 } as const;
-const FORMAT_VERSION = 2;
+const FORMAT_VERSION = 3;
 const HEADER = 184;
 
 class Bytes {
@@ -169,8 +169,9 @@ export function buildTable(spec: TableSpec): Buffer {
     if (f.type === "str") {
       // A trie over the literals; one column per byte the literals use plus
       // column 0 for every other byte. State 0 is the dead sink (sinks come
-      // first: n_sink = 1), trie node i is state i + 1. Transitions and the
-      // start are row offsets: state × nColumns.
+      // first: n_sink = 1), trie node i is state i + 1. Rows have a stride of
+      // nColumns + 1: the transitions, then the state's class. Transitions and
+      // the start are row offsets: state × stride.
       const lits = keys.map((k) => Buffer.from(k, "hex"));
       const used = [...new Set(lits.flatMap((b) => [...b]))].sort((a, b) => a - b);
       const column = new Uint8Array(256); // 0 = other
@@ -191,14 +192,15 @@ export function buildTable(spec: TableSpec): Buffer {
       });
       nStates = trie.length + 1;
       nColumns = used.length + 1;
-      const row = (node: number | undefined) => (node === undefined ? 0 : (node + 1) * nColumns); // dead = state 0
+      const stride = nColumns + 1;
+      const row = (node: number | undefined) => (node === undefined ? 0 : (node + 1) * stride); // dead = state 0
       data.raw(column);
-      data.u32(0); // dead: class 0
-      for (const node of trie) data.u32(node.cls);
       for (let c = 0; c < nColumns; c++) data.u32(0);
+      data.u32(0); // dead: class 0
       for (const node of trie) {
         data.u32(0);
         for (const b of used) data.u32(row(node.next.get(b)));
+        data.u32(node.cls);
       }
       start = row(0);
       nSink = 1;

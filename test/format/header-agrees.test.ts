@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KINDS } from "../../compiler/catalog.js";
-import { CLS, DECISION, F_REQUIRED, HDR, LIMITS, OP, SEC, SIZE, TRJ_FORMAT_VERSION, TRJ_MAGIC, TYPE } from "../../compiler/format.js";
+import { CLS, DECISION, DFA, F_REQUIRED, HDR, LIMITS, OP, SEC, SIZE, TRJ_FORMAT_VERSION, TRJ_MAGIC, TYPE } from "../../compiler/format.js";
 
 const root = join(import.meta.dirname, "../..");
 
@@ -23,6 +23,7 @@ int main(void) {
   P("maxFileSize", TRJ_MAX_FILE_SIZE); P("maxInsns", TRJ_MAX_INSNS); P("maxRules", TRJ_MAX_RULES);
   P("maxAtoms", TRJ_MAX_ATOMS); P("maxSlots", TRJ_MAX_SLOTS); P("maxClassifiers", TRJ_MAX_CLASSIFIERS);
   P("maxDfaStates", TRJ_MAX_DFA_STATES); P("maxBlockLen", TRJ_MAX_BLOCK_LEN); P("maxValueLen", TRJ_MAX_VALUE_LEN);
+  P("dfa.byteClassSize", TRJ_DFA_BYTE_CLASS_SIZE); P("dfa.rowExtra", TRJ_DFA_ROW_EXTRA);
   P("kindCount", TRJ_KIND_COUNT); P("kind.exec", TRJ_KIND_EXEC); P("kind.http.request", TRJ_KIND_HTTP_REQUEST);
   P("kind.file.read", TRJ_KIND_FILE_READ); P("kind.dir.create", TRJ_KIND_DIR_CREATE); P("kind.net.resolve", TRJ_KIND_NET_RESOLVE);
   P("allow", TRJ_ALLOW); P("deny", TRJ_DENY); P("ask", TRJ_ASK); P("flag", TRJ_FLAG);
@@ -70,6 +71,7 @@ describe("compiler/format.ts agrees with native/core/trj_isa.h", () => {
     ...Object.fromEntries(Object.entries(SIZE).map(([k, v]) => [`size.${k}`, v])),
     ...Object.fromEntries(Object.entries(HDR).map(([k, v]) => [`hdr.${k}`, v])),
     ...Object.fromEntries(Object.entries(CLS).map(([k, v]) => [`cls.${k}`, v])),
+    ...Object.fromEntries(Object.entries(DFA).map(([k, v]) => [`dfa.${k}`, v])),
   };
   it("has the same set of constants on both sides", () => {
     expect([...c.keys()].sort()).toEqual(Object.keys(ts).sort());
