@@ -3,9 +3,12 @@
 // the body hash is computed last, over everything after the header.
 
 import { createHash } from "node:crypto";
+import { endianness } from "node:os";
 import { HDR, SEC, SIZE, TRJ_FORMAT_VERSION, TRJ_MAGIC, TYPE } from "./format.js";
 import type { Program } from "./lower/program.js";
 import { stringToBytes } from "./parse.js";
+
+const LITTLE_ENDIAN = endianness() === "LE";
 
 class Bytes {
   buf = new Uint8Array(1 << 12);
@@ -23,10 +26,16 @@ class Bytes {
   u8(v: number): void { this.grow(1); this.view.setUint8(this.len, v); this.len += 1; }
   u16(v: number): void { this.grow(2); this.view.setUint16(this.len, v, true); this.len += 2; }
   u32(v: number): void { this.grow(4); this.view.setUint32(this.len, v >>> 0, true); this.len += 4; }
+  /** Many u32 at once: one copy on little-endian hosts, per element otherwise. */
+  u32s(vs: Uint32Array): void {
+    if (!LITTLE_ENDIAN) return vs.forEach((v) => this.u32(v));
+    this.bytes(new Uint8Array(vs.buffer, vs.byteOffset, vs.byteLength));
+  }
   u64(v: bigint): void { this.grow(8); this.view.setBigUint64(this.len, v, true); this.len += 8; }
   bytes(b: Uint8Array): void { this.grow(b.length); this.buf.set(b, this.len); this.len += b.length; }
   align(n: number): void { while (this.len % n !== 0) this.u8(0); }
-  done(): Uint8Array { return this.buf.slice(0, this.len); }
+  /** The bytes written so far, without copying. */
+  written(): Uint8Array { return this.buf.subarray(0, this.len); }
 }
 
 /** String table with deduplication; entries are (offset, length) pairs. */
@@ -90,7 +99,7 @@ export function emit(p: Program, sourceSha256: Uint8Array): Uint8Array {
     if (c.type === "str") {
       const d = c.dfa; // laid out by lower/layout.ts: sinks first, row offsets, class slot ending each row
       data.bytes(d.byteClass);
-      for (const n of d.next) data.u32(n);
+      data.u32s(d.next);
       [nStates, nColumns, start, nSink] = [d.nStates, d.nColumns, d.start, d.nSink];
     } else {
       const mask = (1n << 64n) - 1n;
@@ -112,17 +121,17 @@ export function emit(p: Program, sourceSha256: Uint8Array): Uint8Array {
   const versionRef = str.ref(p.version);
   sections[SEC.STRINGS] = str.out;
 
-  // ---- assemble -------------------------------------------------------------
-  const out = new Bytes();
-  for (let i = 0; i < SIZE.header; i++) out.u8(0);
+  // ---- assemble: lay out, allocate once, copy each section in -------------
+  const align8 = (n: number) => (n + 7) & ~7;
   const table: [number, number][] = [];
+  let size: number = SIZE.header;
   for (const s of sections) {
-    out.align(8);
-    table.push([out.len, s.len]);
-    out.bytes(s.done());
+    size = align8(size);
+    table.push([size, s.len]);
+    size += s.len;
   }
-  out.align(8);
-  const file = out.done();
+  const file = new Uint8Array(align8(size)); // zero-filled: padding is zero
+  sections.forEach((s, i) => file.set(s.written(), table[i]![0]));
   const v = new DataView(file.buffer);
   v.setUint32(HDR.magic, TRJ_MAGIC, true);
   v.setUint16(HDR.version, TRJ_FORMAT_VERSION, true);

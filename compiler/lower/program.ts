@@ -132,7 +132,13 @@ export function buildProgram(ir: IrPolicy): Program {
       const dfa = buildDfa(slotAtoms.map((a) => (atoms[a]!.pred as Extract<Pred, { type: "str" }>).pat), { maxStates: LIMITS.maxDfaStates });
       // Classes are numbered in the automaton's state order; the table's states are
       // renumbered after, each row carrying its state's class in its last slot.
-      const classOfState = dfa.accept.map((acc) => classOf(acc.map((i) => slotAtoms[i]!)));
+      // States with one accept set often share one array: look each array up once.
+      const seen = new Map<number[], number>();
+      const classOfState = dfa.accept.map((acc) => {
+        let c = seen.get(acc);
+        if (c === undefined) seen.set(acc, (c = classOf(acc.map((i) => slotAtoms[i]!))));
+        return c;
+      });
       const absentClass = classOf([]);
       const table = layoutDfa(dfa, classOfState);
       classifiers.push({ type, slot, dfa: table, classBase, nClasses: classes.length - classBase, absentClass });
