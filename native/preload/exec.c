@@ -416,6 +416,40 @@ static int exec_sh(const char *file, char *const argv[], char *const envp[])
     return exec_at(AT_FDCWD, "/bin/sh", nargv, envp, 0);
 }
 
+/* ---- PATH search, shared by the p-variants of exec and posix_spawn ------ */
+
+/* $PATH, or glibc's default when it is unset. */
+static const char *search_path(void)
+{
+    const char *path = getenv("PATH");
+    return path != NULL ? path : "/bin:/usr/bin";
+}
+
+/* Writes the next "dir/file" candidate of the PATH at *cursor into cand (an
+   empty entry means the current directory) and returns 1; returns 0 when PATH
+   is exhausted. Entries too long for cand are skipped, as libc does. */
+static int next_candidate(const char **cursor, const char *file, size_t fl, char cand[TRJ_PATH_MAX])
+{
+    while (*cursor != NULL) {
+        const char *p = *cursor;
+        const char *e = strchrnul(p, ':');
+        size_t dl = (size_t)(e - p);
+        *cursor = *e == '\0' ? NULL : e + 1;
+        if (dl + 1 + fl + 1 > TRJ_PATH_MAX) {
+            continue;
+        }
+        if (dl == 0) {
+            memcpy(cand, file, fl + 1);
+        } else {
+            memcpy(cand, p, dl);
+            cand[dl] = '/';
+            memcpy(cand + dl + 1, file, fl + 1);
+        }
+        return 1;
+    }
+    return 0;
+}
+
 /* PATH search like glibc's execvpe. */
 static int exec_search(const char *file, char *const argv[], char *const envp[])
 {
@@ -430,42 +464,24 @@ static int exec_search(const char *file, char *const argv[], char *const envp[])
         }
         return -1;
     }
-    const char *path = getenv("PATH");
-    if (path == NULL) {
-        path = "/bin:/usr/bin";
-    }
+    const char *cursor = search_path();
     size_t fl = strlen(file);
     int got_eacces = 0;
-    for (const char *p = path;; p++) {
-        const char *e = strchrnul(p, ':');
-        size_t dl = (size_t)(e - p);
-        char cand[TRJ_PATH_MAX];
-        if (dl + 1 + fl + 1 <= sizeof cand) {
-            if (dl == 0) {
-                memcpy(cand, file, fl + 1); /* empty PATH entry = current directory */
-            } else {
-                memcpy(cand, p, dl);
-                cand[dl] = '/';
-                memcpy(cand + dl + 1, file, fl + 1);
-            }
-            exec_at(AT_FDCWD, cand, argv, envp, 0);
-            if (errno == ENOEXEC) {
-                exec_sh(cand, argv, envp);
-            }
-            switch (errno) {
-            case EACCES:
-                got_eacces = 1;
-                break;
-            case ENOENT: case ESTALE: case ENOTDIR: case ENODEV: case ETIMEDOUT: case ENAMETOOLONG:
-                break;
-            default:
-                return -1;
-            }
+    char cand[TRJ_PATH_MAX];
+    while (next_candidate(&cursor, file, fl, cand)) {
+        exec_at(AT_FDCWD, cand, argv, envp, 0);
+        if (errno == ENOEXEC) {
+            exec_sh(cand, argv, envp);
         }
-        if (*e == '\0') {
+        switch (errno) {
+        case EACCES:
+            got_eacces = 1;
             break;
+        case ENOENT: case ESTALE: case ENOTDIR: case ENODEV: case ETIMEDOUT: case ENAMETOOLONG:
+            break;
+        default:
+            return -1;
         }
-        p = e;
     }
     errno = got_eacces ? EACCES : ENOENT;
     return -1;
@@ -574,39 +590,21 @@ int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t 
     if (strchr(file, '/') != NULL) {
         return spawn_one(pid, file, fa, attr, argv, envp);
     }
-    const char *path = getenv("PATH");
-    if (path == NULL) {
-        path = "/bin:/usr/bin";
-    }
+    const char *cursor = search_path();
     size_t fl = strlen(file);
     int got_eacces = 0;
-    for (const char *p = path;; p++) {
-        const char *e = strchrnul(p, ':');
-        size_t dl = (size_t)(e - p);
-        char cand[TRJ_PATH_MAX];
-        if (dl + 1 + fl + 1 <= sizeof cand) {
-            if (dl == 0) {
-                memcpy(cand, file, fl + 1);
-            } else {
-                memcpy(cand, p, dl);
-                cand[dl] = '/';
-                memcpy(cand + dl + 1, file, fl + 1);
+    char cand[TRJ_PATH_MAX];
+    while (next_candidate(&cursor, file, fl, cand)) {
+        struct stat st;
+        /* like the exec in the child: skip what is missing or not executable */
+        if (trj_sys4(SYS_newfstatat, AT_FDCWD, (long)cand, (long)&st, 0) == 0 && S_ISREG(st.st_mode) &&
+            trj_sys3(SYS_faccessat, AT_FDCWD, (long)cand, X_OK) == 0) {
+            int r = spawn_one(pid, cand, fa, attr, argv, envp);
+            if (r != EACCES) {
+                return r;
             }
-            struct stat st;
-            /* like the exec in the child: skip what is missing or not executable */
-            if (trj_sys4(SYS_newfstatat, AT_FDCWD, (long)cand, (long)&st, 0) == 0 && S_ISREG(st.st_mode) &&
-                trj_sys3(SYS_faccessat, AT_FDCWD, (long)cand, X_OK) == 0) {
-                int r = spawn_one(pid, cand, fa, attr, argv, envp);
-                if (r != EACCES) {
-                    return r;
-                }
-                got_eacces = 1;
-            }
+            got_eacces = 1;
         }
-        if (*e == '\0') {
-            break;
-        }
-        p = e;
     }
     return got_eacces ? EACCES : ENOENT;
 }
