@@ -57,6 +57,19 @@ int trj_decide_and_record(const struct trj_action *a)
             }
         }
     }
+    if (a->host != NULL) {
+        set_bytes(v, t->s_host, a->host, a->host_len);
+    }
+    if (a->family != NULL) {
+        set_bytes(v, t->s_family, a->family, strlen(a->family));
+    }
+    if (a->has_ip && t->s_ip >= 0) {
+        v[t->s_ip].type = TRJ_V_IP;
+        memcpy(v[t->s_ip].u.ip, a->ip, 16);
+    }
+    if (a->has_port) {
+        set_int(v, t->s_port, a->port);
+    }
     if (t->s_pid >= 0) {
         set_int(v, t->s_pid, trj_sys0(SYS_getpid));
     }

@@ -61,6 +61,8 @@ static void setup_hooks(void)
     R(chmod); R(fchmodat); R(chown); R(lchown); R(fchownat); R(utimensat);
     R(execve); R(execv); R(execvp); R(execvpe); R(fexecve); R(execveat);
     R(posix_spawn); R(posix_spawnp); R(system); R(popen);
+    R(connect); R(bind); R(sendto); R(sendmsg); R(sendmmsg);
+    R(getaddrinfo); R(gethostbyname); R(gethostbyname2); R(gethostbyname_r); R(gethostbyname2_r);
 #undef R
 }
 
@@ -140,6 +142,10 @@ static void find_slots(void)
     t->s_uid = slot("uid");
     t->s_cwd = slot("cwd");
     t->s_agent = slot("agent");
+    t->s_host = slot("host");
+    t->s_ip = slot("ip");
+    t->s_port = slot("port");
+    t->s_family = slot("family");
     t->n_argv_slots = 0;
     for (unsigned k = 0; k < 1000 && t->n_argv_slots < TRJ_MAX_SLOTS; k++) {
         char name[16];

@@ -36,6 +36,8 @@
 #include <spawn.h>
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <netdb.h>
 
 #include "trj.h"
 
@@ -105,6 +107,17 @@ struct trj_real {
                         const posix_spawnattr_t *, char *const[], char *const[]);
     int (*system)(const char *);
     FILE *(*popen)(const char *, const char *);
+    /* network (hooks_net.c) */
+    int (*connect)(int, const struct sockaddr *, socklen_t);
+    int (*bind)(int, const struct sockaddr *, socklen_t);
+    ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+    ssize_t (*sendmsg)(int, const struct msghdr *, int);
+    int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+    int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+    struct hostent *(*gethostbyname)(const char *);
+    struct hostent *(*gethostbyname2)(const char *, int);
+    int (*gethostbyname_r)(const char *, struct hostent *, char *, size_t, struct hostent **, int *);
+    int (*gethostbyname2_r)(const char *, int, struct hostent *, char *, size_t, struct hostent **, int *);
 };
 extern struct trj_real trj_real;
 
@@ -119,6 +132,7 @@ struct trj_state {
     size_t policy_len;
     /* slots of the fields the hooks fill; -1 = the policy does not use it */
     int s_path, s_path2, s_exe, s_cmdline, s_argc, s_pid, s_uid, s_cwd, s_agent;
+    int s_host, s_ip, s_port, s_family;
     uint32_t n_argv_slots;   /* argv[N] fields used by the policy */
     uint16_t argv_index[TRJ_MAX_SLOTS];
     uint16_t argv_slot[TRJ_MAX_SLOTS];
@@ -139,6 +153,11 @@ struct trj_action {
     const char *exe;   size_t exe_len;    /* exec */
     const char *cmdline; size_t cmdline_len;
     char *const *argv; int64_t argc;
+    /* net.* (path above carries a unix socket path) */
+    const char *host;  size_t host_len;   /* NULL = unknown */
+    const char *family;                   /* "inet", "inet6", "unix"; NULL = absent */
+    int has_ip; uint8_t ip[16];           /* IPv4 as ::ffff:a.b.c.d */
+    int has_port; int64_t port;
     int error; /* nonzero: the hook could not build a field (eval error) */
 };
 
