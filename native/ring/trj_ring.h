@@ -102,7 +102,9 @@ struct trj_ring_header {
     uint32_t writer_state;    /* atomic: trj_ring_writer_state */
     uint32_t tail_futex;      /* atomic: bumped on every release (futex word) */
     uint32_t waiters;         /* atomic: producers blocked on a full ring */
-    uint32_t pad1;
+    int32_t writer_fd;        /* the ring's descriptor number in writer_pid: a process
+                                 whose TRAJECKT_AUDIT_FD was closed (python close_fds)
+                                 reopens /proc/<writer_pid>/fd/<writer_fd> at exec */
     uint8_t pad2[64 - 32];
 
     /* --- written by producers --- */

@@ -4,15 +4,28 @@
 import { readFileSync } from "node:fs";
 import { TrjError } from "../binding.js";
 import { UsageError } from "../policy-file.js";
+import { auditCommand } from "./audit.js";
 import { checkCommand } from "./check.js";
 import { EXIT_USAGE, parse, type Command, type Io } from "./common.js";
 import { compileCommand } from "./compile.js";
 import { disasmCommand } from "./disasm.js";
+import { doctorCommand } from "./doctor.js";
 import { evalCommand } from "./eval.js";
+import { runCommand } from "./run.js";
 import { testCommand } from "./test.js";
 import { verifyCommand } from "./verify.js";
 
-export const COMMANDS: Command[] = [compileCommand, checkCommand, testCommand, evalCommand, disasmCommand, verifyCommand];
+export const COMMANDS: Command[] = [
+  runCommand,
+  compileCommand,
+  checkCommand,
+  testCommand,
+  evalCommand,
+  disasmCommand,
+  verifyCommand,
+  auditCommand,
+  doctorCommand,
+];
 
 const processIo: Io = {
   out: (s) => void process.stdout.write(s),
