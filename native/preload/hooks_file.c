@@ -186,8 +186,20 @@ static FILE *freopen_judged(const char *path, const char *mode, FILE *stream,
         errno = ENOSYS;
         return NULL;
     }
+    char self[TRJ_PATH_MAX];
     if (path == NULL) {
-        return real(path, mode, stream); /* mode change on the same descriptor */
+        /* "Change the mode of the same file": glibc reopens /proc/self/fd/N
+           through its internal open, which no hook sees — so a read-only
+           stream could become a writable one. Judge it as an open of the
+           file's real path (the /proc/self/fd/N name itself would be judged
+           as a write under /proc). */
+        int old = stream != NULL ? fileno(stream) : -1;
+        long l = old >= 0 ? trj_fd_path(old, self) : -EBADF;
+        if (l < 0) {
+            errno = (int)-l;
+            return NULL;
+        }
+        path = self;
     }
     int flags = mode != NULL ? fopen_flags(mode) : -1;
     char m2[32];
