@@ -1,5 +1,6 @@
 # trajeckt.node: the C core (native/core/*.c) + the N-API glue (native/addon/*.cc).
 # Output: build/Release/trajeckt.node, loaded only by runtime/binding.ts.
+# native/ring/*.c: the audit ring (the addon is its consumer, ring.cc).
 #
 # Flags:
 #   C    -std=c11 -Wall -Wextra -Werror -O2: the core builds clean under the
@@ -22,11 +23,14 @@
         "native/addon/addon.cc",
         "native/addon/marshal.cc",
         "native/addon/policy.cc",
-        "<!@(ls native/core/*.c)"
+        "native/addon/ring.cc",
+        "<!@(ls native/core/*.c)",
+        "<!@(ls native/ring/*.c)"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "native/core"
+        "native/core",
+        "native/ring"
       ],
       "defines": [
         "NAPI_VERSION=8",

@@ -17,6 +17,11 @@
 // evaluate() throws TrjError only for a malformed call: `bad-action` (not an object,
 // kind not a string), `unknown-kind`; and rethrows what a getter on the action throws.
 // Everything about field values is a decision. Decisions are frozen, shared objects.
+//
+//   createRing(options)      the audit ring the agent's processes write decisions to
+//                            (native/ring/trj_ring.h; read by runtime/audit/writer.ts)
+//   createSealedMemfd(n, b)  a read-only memfd holding b (a policy handed to the agent)
+//   closeFd(fd)
 
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -99,11 +104,65 @@ export interface Policy {
 
 export type VerifyResult = { ok: true } | { ok: false; code: string; message: string };
 
+export interface RingOptions {
+  /** Create the ring as this file (O_CREAT|O_EXCL, mode 0600); default: a memfd "trajeckt-audit". */
+  path?: string;
+  /** Bytes of the data area: a power of two, 64 KiB to 1 GiB; default 4 MiB. */
+  dataSize?: number;
+}
+
+export interface RingConfig {
+  mode: "enforce" | "observe";
+  ask: "deny" | "broker";
+  /** sun_path of the ask broker (abstract: starts with a NUL byte); needed for ask "broker". */
+  askAddr?: string | Uint8Array;
+  agentId?: string;
+  /** Body SHA-256 of the loaded policy (32 bytes). */
+  policyHash: Uint8Array;
+  /** The ring's descriptor number as the agent sees it; default ring.fd. */
+  writerFd?: number;
+}
+
+export interface RingState {
+  head: number;
+  tail: number;
+  /** where the next read() starts (what release() releases up to) */
+  cursor: number;
+  dataSize: number;
+  writerState: "starting" | "running" | "closed" | "broken";
+  lostNested: number;
+  waiters: number;
+}
+
+/**
+ * The launcher's end of the audit ring. Descriptor close-on-exec: hand it to
+ * the agent through spawn's stdio array. Throws TrjError "ring-corrupt" /
+ * "ring-stalled" from read() once the ring is broken (the agent is denied
+ * everything from then on), "ring-unmapped" after unmap().
+ */
+export interface AuditRing {
+  readonly fd: number;
+  /** Fill the header's configuration; before the agent starts. */
+  configure(config: RingConfig): void;
+  /** Whole published records from the cursor (at most maxBytes, default 1 MiB), or null. Beats the heartbeat. */
+  read(maxBytes?: number): Buffer | null;
+  /** Give back to the producers everything read so far. */
+  release(): void;
+  state(): RingState;
+  /** writer_state CLOSED: every later decision is denied. */
+  close(): void;
+  /** Unmap and close the descriptor; idempotent. */
+  unmap(): void;
+}
+
 interface Native {
   init(errorClass: typeof TrjError): void;
   verify(bytes: Uint8Array | ArrayBuffer): VerifyResult;
   loadPolicy(bytes: Uint8Array | ArrayBuffer): Policy;
   Policy: abstract new (...args: never[]) => Policy;
+  AuditRing: new (options?: RingOptions) => AuditRing;
+  createSealedMemfd(name: string, bytes: Uint8Array): number;
+  closeFd(fd: number): void;
 }
 
 /** The package root: the nearest directory above this file with trajeckt's package.json. */
@@ -160,4 +219,19 @@ export function loadPolicy(bytes: Uint8Array | ArrayBuffer): Policy {
 /** True for objects made by loadPolicy(). */
 export function isPolicy(x: unknown): x is Policy {
   return x instanceof addon().Policy;
+}
+
+/** Create an audit ring (header written, state "starting"). Throws TrjError "ring-create-failed" / "bad-argument". */
+export function createRing(options: RingOptions = {}): AuditRing {
+  return new (addon().AuditRing)(options);
+}
+
+/** A memfd holding bytes, sealed against writes, resizing and further seals; close-on-exec. */
+export function createSealedMemfd(name: string, bytes: Uint8Array): number {
+  return addon().createSealedMemfd(name, bytes);
+}
+
+/** Close a descriptor the addon handed out. */
+export function closeFd(fd: number): void {
+  addon().closeFd(fd);
 }

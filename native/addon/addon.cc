@@ -6,6 +6,7 @@
  *   verify(bytes)         {ok: true} | {ok: false, code, message}
  *   loadPolicy(bytes)     Policy (copies bytes; throws TrjError if rejected)
  *   Policy                the class, for instanceof only (not constructible)
+ *   AuditRing, createSealedMemfd, closeFd   the audit ring and descriptors (ring.cc)
  */
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,8 @@
 namespace trj_addon {
 
 static constexpr size_t MSG_LEN = 512;
+
+void InitRing(Napi::Env env, Napi::Object exports); /* ring.cc */
 
 AddonData *GetData(napi_env env) {
     void *d = nullptr;
@@ -177,6 +180,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("init", Napi::Function::New(env, InitErrors, "init"));
     exports.Set("verify", Napi::Function::New(env, Verify, "verify"));
     exports.Set("loadPolicy", Napi::Function::New(env, LoadPolicy, "loadPolicy"));
+    InitRing(env, exports);
     return exports;
 }
 

@@ -48,6 +48,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef __cplusplus
+extern "C" {
+#define _Static_assert static_assert
+#endif
+
 #define TRJ_RING_MAGIC 0x524a5254u       /* "TRJR" little-endian */
 #define TRJ_RING_VERSION 1u
 #define TRJ_RING_HEADER_SIZE 4096u
@@ -280,5 +285,9 @@ void trj_ring_beat(struct trj_ring *r);
 void trj_ring_close(struct trj_ring *r);
 
 #define TRJ_RING_STALL_MS 10000u
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TRJ_RING_H */
