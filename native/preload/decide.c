@@ -1,19 +1,28 @@
 /*
  * decide.c — trj_decide_and_record(): the one place every hook decides.
  *
- * It fills the policy's value slots from a trj_action, runs trj_eval and
- * returns 1 (allow, flag) or 0 (deny, ask, eval error, no policy). The audit
- * record (ring append, a later slice) belongs here, after trj_eval and before
- * returning, so that nothing is allowed unrecorded.
+ * It fills the policy's value slots from a trj_action, runs trj_eval, settles
+ * the final decision (ask round trip, setuid exactness, observe mode) and
+ * writes the audit record (audit.c) BEFORE returning 1 (allow, flag) or 0
+ * (deny). Every path records: no policy (cause NO_POLICY), a hook that could
+ * not build the action (UNRESOLVABLE, error = errno), the policy's verdict
+ * (POLICY), a setuid target not named exactly (SETUID), ask (ASK_*). A record
+ * that cannot be written (no audit channel, writer closed or dead, a nested
+ * decision on a full ring) is a deny: nothing runs unrecorded.
  *
- * `ask` has no broker yet in this slice: it is denied (the fail-closed outcome
- * of an unanswered ask).
+ * Observe mode (ring header mode = observe): a deny of the policy (cause
+ * POLICY, including an unanswered ask) is recorded with TRJ_RECF_OBSERVED and
+ * the call proceeds. NO_POLICY, UNRESOLVABLE and SETUID still deny, and so
+ * does a broken audit channel.
  */
 #define _GNU_SOURCE
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "trajeckt_preload.h"
+#include "trj_ring.h"
+#include "ring_sys.h"
 
 static void set_bytes(trj_value *v, int slot, const char *s, size_t len)
 {
@@ -32,13 +41,10 @@ static void set_int(trj_value *v, int slot, int64_t i)
     }
 }
 
-int trj_decide_and_record(const struct trj_action *a)
+/* trj_eval on a; fills o (verdict, reason, rule, error, eval_ns, FLAGGED, cwd). */
+static void evaluate(const struct trj_action *a, struct trj_outcome *o, char *cwd, trj_result *res)
 {
     const struct trj_state *t = &trj_state;
-    if (!t->loaded || a->error != 0) {
-        /* audit seam: record deny, reason no-policy / eval-error */
-        return 0;
-    }
     /* n_fields is a trj_policy member: the verifier bounds it by TRJ_MAX_SLOTS,
        and clearing only the slots in use keeps this off the profile. */
     uint32_t n = t->policy.n_fields <= TRJ_MAX_SLOTS ? t->policy.n_fields : TRJ_MAX_SLOTS;
@@ -79,17 +85,79 @@ int trj_decide_and_record(const struct trj_action *a)
     if (t->s_agent >= 0 && t->agent_len > 0) {
         set_bytes(v, t->s_agent, t->agent, t->agent_len);
     }
-    char cwd[TRJ_PATH_MAX];
     if (t->s_cwd >= 0) {
-        long cl = trj_sys2(SYS_getcwd, (long)cwd, sizeof cwd);
+        long cl = trj_sys2(SYS_getcwd, (long)cwd, TRJ_PATH_MAX);
         if (cl > 1 && cwd[0] == '/') {
             set_bytes(v, t->s_cwd, cwd, (size_t)cl - 1);
+            o->cwd = cwd;
+            o->cwd_len = (size_t)cl - 1;
         }
     }
-    trj_result res;
-    uint32_t d = trj_eval(&t->policy, a->kind, v, n, &res);
-    /* audit seam: record (kind, fields, res) here — before the call proceeds */
-    return d == TRJ_ALLOW;
+    uint64_t t0 = trj_ring_now_ns(CLOCK_MONOTONIC);
+    uint32_t d = trj_eval(&t->policy, a->kind, v, n, res);
+    uint64_t t1 = trj_ring_now_ns(CLOCK_MONOTONIC);
+    o->eval_ns = (uint32_t)(t1 - t0 > UINT32_MAX ? UINT32_MAX : t1 - t0);
+    o->verdict = (uint8_t)d;
+    o->decision = d == TRJ_ALLOW ? TRJ_ALLOW : TRJ_DENY;
+    o->reason = (uint8_t)res->reason;
+    o->error = (uint8_t)(res->error > 255 ? 255 : res->error);
+    o->rule = res->rule;
+    o->cause = TRJ_CAUSE_POLICY;
+    if (res->flagged) {
+        o->flags |= TRJ_RECF_FLAGGED;
+    }
+}
+
+int trj_decide_and_record(const struct trj_action *a)
+{
+    if (!trj_audit_ready()) {
+        return 0; /* no audit channel: nothing may run unrecorded */
+    }
+    const struct trj_state *t = &trj_state;
+    struct trj_outcome o = {
+        .kind = (uint16_t)a->kind,
+        .decision = TRJ_DENY,
+        .verdict = TRJ_DENY,
+        .rule = -1,
+    };
+    o.nested = trj_audit_enter();
+    if (o.nested) {
+        o.flags |= TRJ_RECF_NESTED;
+    }
+    trj_audit_begin(&o, a->kind == TRJ_KIND_EXEC);
+    o.time_ns = trj_ring_now_ns(CLOCK_REALTIME);
+    char cwd[TRJ_PATH_MAX];
+    int observable = 0; /* a policy deny observe mode may let through */
+    if (!t->loaded) {
+        o.cause = TRJ_CAUSE_NO_POLICY;
+    } else if (a->error != 0) {
+        o.cause = TRJ_CAUSE_UNRESOLVABLE;
+        o.error = (uint8_t)(a->error < 0 || a->error > 255 ? 255 : a->error);
+    } else {
+        trj_result res;
+        evaluate(a, &o, cwd, &res);
+        observable = !a->privileged; /* setuid targets stay denied in observe mode */
+        if (o.verdict == TRJ_ASK && !trj_audit_observe()) {
+            o.cause = trj_audit_ask(a, &o, res.timeout_ms);
+            o.decision = o.cause == TRJ_CAUSE_ASK_ALLOWED ? TRJ_ALLOW : TRJ_DENY;
+            observable = 0;
+        }
+        if (o.decision == TRJ_ALLOW && a->privileged && !trj_exec_allowed_exactly(a)) {
+            /* the loader drops LD_PRELOAD for this program: deny, observe or not */
+            o.decision = TRJ_DENY;
+            o.cause = TRJ_CAUSE_SETUID;
+        }
+    }
+    int allowed = o.decision == TRJ_ALLOW;
+    if (!allowed && observable && o.cause == TRJ_CAUSE_POLICY && trj_audit_observe()) {
+        o.flags |= TRJ_RECF_OBSERVED;
+        allowed = 1;
+    }
+    if (trj_audit_write(a, &o) < 0) {
+        allowed = 0;
+    }
+    trj_audit_leave();
+    return allowed;
 }
 
 int trj_decide_path(uint32_t kind, const char *path, size_t len)
@@ -112,7 +180,8 @@ int trj_decide_path2(uint32_t kind, const char *p1, size_t l1, const char *p2, s
  * exe + "\x01" and exe + "/\x01": `exe == "/usr/bin/sudo"` and
  * `exe in [...]` pass; `exe under "/usr/bin"`, `exe matches "/usr/bin/<star>"`,
  * an unanchored regex and a default of allow do not. These probes are not
- * actions and are not recorded.
+ * actions and are not recorded; the decision that calls this records the
+ * outcome (cause SETUID when it says no).
  */
 int trj_exec_allowed_exactly(const struct trj_action *a)
 {

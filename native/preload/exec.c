@@ -8,14 +8,18 @@
  *      file or a memfd has no path and is denied;
  *   2. fills argc, argv[N] and cmdline (argv joined with single spaces; built
  *      only if the policy uses it; over TRJ_MAX_VALUE_LEN = eval error, deny);
- *   3. decides through trj_decide_and_record();
- *   4. denies a setuid or setgid target (the loader would drop LD_PRELOAD)
- *      unless trj_exec_allowed_exactly() says a rule names that exact exe;
- *   5. rewrites envp: LD_PRELOAD = this library first, then the caller's
- *      other entries; LD_AUDIT dropped; TRAJECKT_POLICY_FD (and
- *      TRAJECKT_AGENT_ID) forced to the monitor's values. If the policy
- *      descriptor was closed or replaced (python's close_fds, dup2 over it),
- *      a fresh sealed memfd is made from the verified copy in memory;
+ *   3. decides through trj_decide_and_record(), which also denies a setuid
+ *      or setgid target (the loader would drop LD_PRELOAD) unless
+ *      trj_exec_allowed_exactly() says a rule names that exact exe;
+ *   5. rewrites envp (before the decision, so a failure is recorded as
+ *      UNRESOLVABLE): LD_PRELOAD = this library first, then the caller's
+ *      other entries; LD_AUDIT dropped; TRAJECKT_POLICY_FD,
+ *      TRAJECKT_AUDIT_FD (and TRAJECKT_AGENT_ID) forced to the monitor's
+ *      values. If the policy descriptor was closed or replaced (python's
+ *      close_fds, dup2 over it), a fresh sealed memfd is made from the
+ *      verified copy in memory; if the audit ring descriptor was, the
+ *      writer's descriptor is reopened (/proc/<writer_pid>/fd/<writer_fd>,
+ *      same dev/ino as the mapping) — if that fails the exec is denied;
  *   6. execs the resolved real path (so a symlink swapped in after the
  *      decision cannot redirect it); fexecve/execveat(AT_EMPTY_PATH) exec the
  *      descriptor itself.
@@ -137,32 +141,34 @@ static int cmd_build(struct cmdbuf *c, char *const argv[], int64_t argc)
     return 0;
 }
 
-/* 1 = allowed. Judges the exec of t with argv. */
-static int judge_exec(const struct exec_target *t, char *const argv[])
+/* 1 = allowed. Judges (and records) the exec of t with argv; env_error is
+   the errno of a failed envp rewrite (the exec is then recorded as
+   UNRESOLVABLE and denied). */
+static int judge_exec(const struct exec_target *t, char *const argv[], int env_error)
 {
     static char *const empty[] = { NULL };
     if (argv == NULL) {
         argv = empty;
     }
     int64_t argc = 0;
+    int err = env_error;
     while (argv[argc] != NULL) {
         if (++argc > (1 << 22)) {
-            return 0;
+            err = E2BIG;
+            break;
         }
     }
-    struct cmdbuf c;
+    struct cmdbuf c = { .p = NULL, .len = 0, .map_len = 0 };
+    if (err == 0 && cmd_build(&c, argv, argc) != 0) {
+        err = E2BIG;
+    }
     struct trj_action a = {
         .kind = TRJ_KIND_EXEC, .exe = t->exe, .exe_len = t->exe_len, .argv = argv, .argc = argc,
+        .cmdline = c.p, .cmdline_len = c.len, .error = err,
+        .privileged = S_ISREG(t->st.st_mode) &&
+                      ((t->st.st_mode & S_ISUID) || ((t->st.st_mode & S_ISGID) && (t->st.st_mode & S_IXGRP))),
     };
-    a.error = cmd_build(&c, argv, argc) != 0;
-    a.cmdline = c.p;
-    a.cmdline_len = c.len;
     int ok = trj_decide_and_record(&a);
-    int privileged = S_ISREG(t->st.st_mode) &&
-                     ((t->st.st_mode & S_ISUID) || ((t->st.st_mode & S_ISGID) && (t->st.st_mode & S_IXGRP)));
-    if (ok && privileged) {
-        ok = trj_exec_allowed_exactly(&a);
-    }
     cmd_free(&c);
     return ok;
 }
@@ -174,8 +180,10 @@ struct envbuf {
     char **vec;
     size_t map_len;
     int newfd; /* a fresh policy memfd made for this exec, or -1 */
+    int newring; /* a new descriptor of the audit ring made for this exec, or -1 */
     char preload[TRJ_PATH_MAX + 4096];
     char policy_fd[40];
+    char audit_fd[40];
     char agent[300];
 };
 
@@ -194,6 +202,28 @@ static void env_free(struct envbuf *b)
         trj_close(b->newfd);
         b->newfd = -1;
     }
+    if (b->newring >= 0) {
+        trj_close(b->newring);
+        b->newring = -1;
+    }
+}
+
+/* "NAME=<fd>" into out (40 bytes). */
+static void env_fd(char *out, const char *name, int fd)
+{
+    size_t q = strlen(name);
+    memcpy(out, name, q);
+    char digits[16];
+    int nd = 0;
+    unsigned v = (unsigned)fd;
+    do {
+        digits[nd++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (nd > 0) {
+        out[q++] = digits[--nd];
+    }
+    out[q] = '\0';
 }
 
 /* The policy descriptor to hand on: ours if it is still the same memfd, else
@@ -240,6 +270,7 @@ static int env_build(struct envbuf *b, char *const envp[])
     b->vec = b->stack;
     b->map_len = 0;
     b->newfd = -1;
+    b->newring = -1;
     if (!t->loaded || t->self_path[0] == '\0') {
         return -EACCES;
     }
@@ -249,8 +280,8 @@ static int env_build(struct envbuf *b, char *const envp[])
             n++;
         }
     }
-    if (n + 4 > ENV_STACK) {
-        size_t len = ((n + 4) * sizeof(char *) + 4095) & ~(size_t)4095;
+    if (n + 5 > ENV_STACK) {
+        size_t len = ((n + 5) * sizeof(char *) + 4095) & ~(size_t)4095;
         long m = trj_sys6(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m < 0 && m > -4096) {
             return -EACCES;
@@ -298,23 +329,18 @@ static int env_build(struct envbuf *b, char *const envp[])
         env_free(b);
         return -EACCES;
     }
-    memcpy(b->policy_fd, "TRAJECKT_POLICY_FD=", 19);
-    char digits[16];
-    int nd = 0;
-    unsigned v = (unsigned)pfd;
-    do {
-        digits[nd++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    size_t q = 19;
-    while (nd > 0) {
-        b->policy_fd[q++] = digits[--nd];
+    env_fd(b->policy_fd, "TRAJECKT_POLICY_FD=", pfd);
+    int afd = trj_audit_fd_for_child(&b->newring);
+    if (afd < 0) {
+        env_free(b);
+        return -EACCES; /* the child could not record: deny the exec */
     }
-    b->policy_fd[q] = '\0';
+    env_fd(b->audit_fd, "TRAJECKT_AUDIT_FD=", afd);
 
     size_t k = 0;
     b->vec[k++] = b->preload;
     b->vec[k++] = b->policy_fd;
+    b->vec[k++] = b->audit_fd;
     if (t->agent_len > 0) {
         memcpy(b->agent, "TRAJECKT_AGENT_ID=", 18);
         memcpy(b->agent + 18, t->agent, t->agent_len + 1);
@@ -323,6 +349,7 @@ static int env_build(struct envbuf *b, char *const envp[])
     for (size_t i = 0; i < n; i++) {
         const char *e = envp[i];
         if (starts(e, "LD_PRELOAD=") || starts(e, "LD_AUDIT=") || starts(e, "TRAJECKT_POLICY_FD=") ||
+            starts(e, "TRAJECKT_AUDIT_FD=") ||
             (t->agent_len > 0 && starts(e, "TRAJECKT_AGENT_ID="))) {
             continue;
         }
@@ -342,14 +369,11 @@ static int exec_at(int dirfd, const char *path, char *const argv[], char *const 
         errno = -r;
         return -1;
     }
-    if (!judge_exec(&t, argv)) {
-        errno = EACCES;
-        return -1;
-    }
     struct envbuf b;
     r = env_build(&b, envp);
-    if (r < 0) {
-        errno = -r;
+    if (!judge_exec(&t, argv, -r)) {
+        env_free(&b);
+        errno = EACCES;
         return -1;
     }
     long e;
@@ -557,16 +581,14 @@ static int spawn_one(pid_t *pid, const char *path, const posix_spawn_file_action
     if (r < 0) {
         return -r;
     }
-    if (!judge_exec(&t, argv)) {
-        return EACCES;
-    }
     if (trj_real.posix_spawn == NULL) {
         return ENOSYS;
     }
     struct envbuf b;
     r = env_build(&b, envp);
-    if (r < 0) {
-        return -r;
+    if (!judge_exec(&t, argv, -r)) {
+        env_free(&b);
+        return EACCES;
     }
     r = trj_real.posix_spawn(pid, t.exe, fa, attr, argv, b.vec);
     env_free(&b);
@@ -620,16 +642,20 @@ static int shell_allowed(const char *cmd)
         return 0;
     }
     char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
-    if (!judge_exec(&t, argv)) {
-        return 0;
-    }
     struct envbuf b;
-    if (env_build(&b, environ) < 0) {
+    int r = env_build(&b, environ);
+    if (!judge_exec(&t, argv, -r)) {
+        env_free(&b);
         return 0;
     }
-    /* b.vec[0..] are "LD_PRELOAD=...", "TRAJECKT_POLICY_FD=..." (and agent) */
+    /* b.vec[0..] are "LD_PRELOAD=...", "TRAJECKT_POLICY_FD=...", "TRAJECKT_AUDIT_FD=..." (and agent) */
     int ok = setenv("LD_PRELOAD", b.preload + 11, 1) == 0 &&
-             setenv("TRAJECKT_POLICY_FD", b.policy_fd + 19, 1) == 0 && unsetenv("LD_AUDIT") == 0;
+             setenv("TRAJECKT_POLICY_FD", b.policy_fd + 19, 1) == 0 &&
+             setenv("TRAJECKT_AUDIT_FD", b.audit_fd + 18, 1) == 0 && unsetenv("LD_AUDIT") == 0;
+    if (b.newring >= 0 && ok) {
+        trj_audit_adopt_fd(b.newring); /* environ names it now */
+        b.newring = -1;
+    }
     struct stat st;
     if (b.newfd >= 0 && ok && trj_sys2(SYS_fstat, b.newfd, (long)&st) == 0) {
         /* environ now names the new memfd: it becomes the process's policy descriptor */

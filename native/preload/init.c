@@ -10,7 +10,10 @@
  *      trj_load into static storage. Any failure prints one line
  *      `trajeckt: cannot load policy: <reason>` and leaves the policy
  *      unloaded, so every hooked call is denied;
- *   3. looks up the slots of the fields the hooks fill.
+ *   3. looks up the slots of the fields the hooks fill;
+ *   4. opens the audit channel (audit.c): maps TRAJECKT_AUDIT_FD, or prints
+ *      `trajeckt: audit channel unavailable: <reason>` and denies everything;
+ *      then writes the PROC_START record of this process image.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -183,6 +186,7 @@ static void init_once(void)
     if (trj_state.loaded) {
         find_slots();
     }
+    trj_audit_init(); /* after the policy: PROC_START carries its hash */
     in_init = 0;
 }
 

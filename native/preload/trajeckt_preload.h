@@ -7,17 +7,20 @@
  *      once done). The constructor calls it too, so a policy problem is
  *      reported at start-up, not at the first call.
  *   2. Every decision goes through trj_decide_and_record(). It is the one seam
- *      where the audit record will be written (audit ring: a later slice).
- *      No hook calls trj_eval directly.
- *   3. No policy (missing, unreadable, unsealed, rejected) = every hooked call
- *      denied. Denial = `errno = EACCES; return -1;` (NULL for FILE and DIR pointers).
+ *      where the audit record is written (audit.c, into the ring of
+ *      TRAJECKT_AUDIT_FD) before the call proceeds; a decision that cannot
+ *      be recorded is a deny. No hook calls trj_eval directly.
+ *   3. No policy (missing, unreadable, unsealed, rejected), or no audit
+ *      channel (TRAJECKT_AUDIT_FD missing or invalid, writer closed or dead)
+ *      = every hooked call denied. Denial = `errno = EACCES; return -1;` (NULL for FILE and DIR pointers).
  *      Evaluation errors (value too long, path cannot be resolved) deny too.
  *   4. Hooks on async-signal-safe calls (open*, execve, unlink...) use no malloc,
  *      no locks, no stdio: stack buffers of bounded size, raw syscalls
  *      (trj_sys*) for the library's own I/O. Internal I/O never goes through an
  *      exported libc symbol, so nothing the library does is judged twice and
  *      there is NO re-entrancy guard: a signal handler's open() inside a hook
- *      is judged like any other (evasion.md E41).
+ *      is judged like any other (evasion.md E41) — its record is reserved
+ *      without blocking (a full ring denies it, counted in lost_nested).
  *   5. The object judged is the object used: a path is judged lexically
  *      (absolute, normalized), then reached with openat2(RESOLVE_NO_SYMLINKS);
  *      if a symlink, magic link or `..` is on the way, the shim opens an O_PATH
@@ -158,16 +161,68 @@ struct trj_action {
     const char *family;                   /* "inet", "inet6", "unix"; NULL = absent */
     int has_ip; uint8_t ip[16];           /* IPv4 as ::ffff:a.b.c.d */
     int has_port; int64_t port;
-    int error; /* nonzero: the hook could not build a field (eval error) */
+    int error; /* nonzero: the hook could not build the action (an errno value,
+                  recorded as cause UNRESOLVABLE; the call is denied) */
+    int privileged; /* exec of a setuid/setgid target: allowed only if
+                       trj_exec_allowed_exactly() (else cause SETUID) */
 };
 
-/* 1 = allowed, 0 = denied. The single seam for the audit record. */
+/* 1 = allowed, 0 = denied. The single seam for the audit record: every
+   call writes one record into the audit ring before returning, and a record
+   that cannot be written means deny. */
 int trj_decide_and_record(const struct trj_action *a);
 /* Same, on a bare path: kind + path (+ path2). */
 int trj_decide_path(uint32_t kind, const char *path, size_t len);
 int trj_decide_path2(uint32_t kind, const char *p1, size_t l1, const char *p2, size_t l2);
 /* setuid/setgid targets: allowed only by a rule naming this exact exe. */
 int trj_exec_allowed_exactly(const struct trj_action *a);
+
+/* ---- audit (audit.c) ----------------------------------------------------
+ * The audit channel: the ring named by TRAJECKT_AUDIT_FD (native/ring/
+ * trj_ring.h). Without it every hooked call is denied. */
+
+/* What a decision came to, beside the action itself (decide.c fills it). */
+struct trj_outcome {
+    uint64_t time_ns;            /* CLOCK_REALTIME at the decision */
+    uint32_t eval_ns, ask_ms;
+    int32_t rule;
+    uint16_t kind;               /* TRJ_KIND_* or TRJ_REC_PROC_START */
+    uint8_t decision, verdict, reason, error, cause, flags;
+    const char *cwd; size_t cwd_len;  /* CWD when the hook read it */
+    const char *note;                 /* NOTE field, or NULL */
+    const uint8_t *policy_hash;       /* POLICY_HASH (PROC_START) */
+    int has_ppid; int64_t ppid;       /* PPID (PROC_START) */
+    /* identity, from trj_audit_begin() */
+    int32_t pid, tid;
+    uint32_t proc, seq;
+    int nested;                  /* decided inside a decision of the same thread */
+};
+
+/* After the policy: map TRAJECKT_AUDIT_FD (or print `trajeckt: audit channel
+   unavailable: <reason>`), register the fork handler, write PROC_START. */
+void trj_audit_init(void);
+/* 1 if the ring is mapped (decisions can be recorded). */
+int trj_audit_ready(void);
+/* 1 if the launcher asked for observe mode. */
+int trj_audit_observe(void);
+/* Enter/leave a decision on this thread; enter returns 1 if nested. */
+int trj_audit_enter(void);
+void trj_audit_leave(void);
+/* Take the record identity (pid, tid, proc, seq, VFORK flag) into o. For exec
+   actions a vfork child is detected (getpid() != cached pid) and gets a
+   one-off proc id without touching the parent's state. */
+void trj_audit_begin(struct trj_outcome *o, int is_exec);
+/* Write one record. 0, or -errno when it was not recorded (deny). */
+int trj_audit_write(const struct trj_action *a, const struct trj_outcome *o);
+/* Ask the broker (h->ask == TRJ_ASK_BROKER) about a; returns the cause
+   (TRJ_CAUSE_ASK_*) and sets o->ask_ms. */
+uint8_t trj_audit_ask(const struct trj_action *a, struct trj_outcome *o, uint32_t timeout_ms);
+/* The ring descriptor to hand to an exec'd child: the mapped ring's own if it
+   is still that file and inheritable, else a new descriptor (*newfd, the
+   caller closes it if the exec fails). -EACCES if impossible. */
+int trj_audit_fd_for_child(int *newfd);
+/* The process's ring descriptor is now fd (system/popen repaired environ). */
+void trj_audit_adopt_fd(int fd);
 
 /* ---- paths (path.c) ----------------------------------------------------- */
 /* Absolute, lexically normalized form of (dirfd, path) into out[TRJ_PATH_MAX].
@@ -192,6 +247,12 @@ int trj_resolve_object(uint32_t kind, int dirfd, const char *path, int *fd);
    the judged real path. 0 or -errno. */
 int trj_resolve_parent(int dirfd, const char *path, int *pfd, int *owned,
                        const char **name, char *abs, size_t *abs_len);
+
+/* ---- host memory (hostmem.c): names this process resolved, for connect -- */
+/* The most recent name resolved to ip (16 bytes, IPv4 mapped) into out[256];
+   its length, or 0 if none. Lock-free (seqlock per entry). */
+size_t trj_hostmem_get(const uint8_t ip[16], char *out);
+void trj_hostmem_put(const uint8_t ip[16], const char *name, size_t len);
 
 /* ---- exec (exec.c) ------------------------------------------------------ */
 int trj_execve_judged(const char *path, char *const argv[], char *const envp[]);
