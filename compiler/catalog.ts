@@ -53,9 +53,14 @@ const netFields: Record<string, FieldSpec> = {
   ...common,
   ip: { type: "ip", required: false, doc: "peer address (IPv4-mapped IPv6 unwrapped)" },
   port: { type: "int", required: false, doc: "peer port" },
-  family: { type: "str", required: false, doc: '"inet", "inet6" or "unix"' },
+  family: {
+    type: "str",
+    required: false,
+    doc: '"inet", "inet6", "unix"; other socket families by name ("netlink", "packet", "vsock", ...)',
+  },
   host: { type: "str", required: false, doc: "name this process resolved to `ip`, lowercase" },
-  path: { type: "str", required: false, path: true, doc: "unix socket path (family \"unix\")" },
+  // not `path: true`: an abstract unix socket has no path, it is written "@name"
+  path: { type: "str", required: false, doc: 'unix socket path (family "unix"), absolute; "@name" for an abstract socket' },
 };
 
 /** Fields of each kind. `argv[N]` and `args.*` are patterns, see fieldSpec(). */
