@@ -1,0 +1,261 @@
+// runtime/audit/writer.ts and verify.ts: a ring drained into a hash-chained
+// JSON-lines log that verifies, and every kind of tampering that must not.
+
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+import { actionFromJson } from "../../runtime/actions.js";
+import { createRing, type AuditRing } from "../../runtime/binding.js";
+import { AF, RECF, REC_PROC_START, ZERO_HASH } from "../../runtime/audit/records.js";
+import { verifyLog } from "../../runtime/audit/verify.js";
+import { startAuditWriter, type AuditSummary } from "../../runtime/audit/writer.js";
+import { FileProducer, ruleIndex, tempDir, testPolicy, type RecSpec } from "./support.js";
+
+const RUN = { agentId: "agent-7", argv: ["python", "agent.py"], mode: "enforce" as const, policyFile: "audit-test.trj" };
+
+interface Written {
+  log: string;
+  text: string;
+  lines: string[];
+  entries: Record<string, unknown>[];
+  summary: AuditSummary;
+  ring: AuditRing;
+}
+
+function procStart(proc: number, pid: number, hash = testPolicy().info().hash): RecSpec {
+  return { kind: REC_PROC_START, proc, seq: 0, pid, fields: [[AF.EXE, "/usr/bin/python3"], [AF.POLICY_HASH, Buffer.from(hash, "hex")], [AF.PPID, 1], [AF.NOTE, "exec"]] };
+}
+
+/** The standard scenario: two processes, allows, denies, a flag, non-UTF-8 bytes. */
+function standardRecords(): RecSpec[] {
+  return [
+    procStart(1, 100),
+    { kind: 0, proc: 1, seq: 1, pid: 100, decision: 2, reason: 0, rule: ruleIndex("no_tmp"), fields: [[AF.PATH, "/tmp/secret"]] },
+    { kind: 0, proc: 1, seq: 2, pid: 100, fields: [[AF.PATH, "/work/readme.md"]] },
+    { kind: 8, proc: 1, seq: 3, pid: 100, flags: RECF.FLAGGED, reason: 0, rule: ruleIndex("git_flag"), fields: [[AF.EXE, "/usr/bin/git"], [AF.ARGV, "git"], [AF.ARGV, "status"]] },
+    procStart(2, 101),
+    { kind: 0, proc: 2, seq: 1, pid: 101, decision: 2, reason: 0, rule: ruleIndex("no_tmp"), fields: [[AF.PATH, new Uint8Array([0x2f, 0x74, 0x6d, 0x70, 0x2f, 0xff])]] },
+    { kind: 8, proc: 1, seq: 4, pid: 100, decision: 2, reason: 0, rule: ruleIndex("no_curl"), fields: [[AF.EXE, "/usr/bin/curl"], [AF.ARGV, "curl"], [AF.ARGV, "https://x.test"]] },
+    { kind: 9, proc: 2, seq: 2, pid: 101, decision: 2, verdict: 3, reason: 0, cause: 6, askMs: 2000, rule: ruleIndex("ssh_out"), fields: [[AF.IP, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3])], [AF.PORT, 22], [AF.FAMILY, "inet"], [AF.HOST, "git.example"]] },
+    { kind: 0, proc: 2, seq: 3, pid: 101, decision: 2, reason: 0, rule: ruleIndex("no_shadow"), fields: [[AF.PATH, "/etc/shadow"]] },
+  ];
+}
+
+async function writeLog(records: RecSpec[] = standardRecords(), opts: { beforeStop?: (p: FileProducer) => void } = {}): Promise<Written> {
+  const dir = tempDir();
+  const ringPath = join(dir, "ring");
+  const log = join(dir, "audit.jsonl");
+  const ring = createRing({ path: ringPath, dataSize: 1 << 16 });
+  const policy = testPolicy();
+  ring.configure({ mode: "enforce", ask: "deny", agentId: RUN.agentId, policyHash: Buffer.from(policy.info().hash, "hex") });
+  const w = startAuditWriter({ ring, logPath: log, policy, run: RUN });
+  const p = new FileProducer(ringPath);
+  // in two halves with the event loop in between, so the loop (not only stop()) drains
+  const half = Math.ceil(records.length / 2);
+  p.publish(...records.slice(0, half));
+  await new Promise((r) => setTimeout(r, 20));
+  p.publish(...records.slice(half));
+  opts.beforeStop?.(p);
+  p.close();
+  const summary = await w.stop();
+  const text = readFileSync(log, "utf8");
+  const lines = text.split("\n").slice(0, -1);
+  return { log, text, lines, entries: lines.map((l) => JSON.parse(l) as Record<string, unknown>), summary, ring };
+}
+
+function edit(w: Written, lines: string[]): string {
+  const file = join(tempDir(), "edited.jsonl");
+  writeFileSync(file, lines.map((l) => l + "\n").join(""));
+  return readFileSync(file, "utf8");
+}
+
+describe("the writer", () => {
+  it("writes_run_start_one_line_per_record_and_run_end_chained_by_sha256", async () => {
+    const w = await writeLog();
+    expect(w.entries.map((e) => e["kind"])).toEqual(["run.start", "proc.start", "file.read", "file.read", "exec", "proc.start", "file.read", "exec", "net.connect", "file.read", "run.end"]);
+    expect(w.entries[0]).toMatchObject({ kind: "run.start", prev: ZERO_HASH, agent: "agent-7", policy_name: "audit-test", policy_version: "1.2.0", policy: testPolicy().info().hash, argv: ["python", "agent.py"], mode: "enforce", ring_size: 65536 });
+    for (let i = 1; i < w.lines.length; i++) {
+      expect(w.entries[i]?.["prev"]).toBe(createHash("sha256").update(w.lines[i - 1] as string).digest("hex"));
+    }
+    expect(w.lines[0]).toMatch(/^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z",/);
+    expect(w.summary).toMatchObject({ entries: 11, decisions: 7, allowed: 2, denied: 5, flagged: 1, processes: 2, lost: 0, broken: false });
+    expect(w.summary.chainHead).toBe(createHash("sha256").update(w.lines[10] as string).digest("hex"));
+    expect(w.entries[10]).toMatchObject({ kind: "run.end", decisions: 7, allowed: 2, denied: 5, flagged: 1, processes: 2 });
+    expect(w.ring.state().writerState).toBe("closed");
+    w.ring.unmap();
+  });
+
+  it("names_rules_and_reasons_and_spells_the_action_fields_by_catalog_name", async () => {
+    const w = await writeLog();
+    const deny = w.entries[2];
+    expect(deny).toMatchObject({ seq: 1, proc: 1, pid: 100, agent: "agent-7", kind: "file.read", decision: "deny", verdict: "deny", rule: "no_tmp", reason: "tmp is off limits", cause: "policy", flagged: false, observed: false, path: "/tmp/secret", time: "2023-11-14T22:13:20.123456789Z" });
+    expect(w.entries[3]).toMatchObject({ decision: "allow", rule: null, reason: "default" });
+    expect(w.entries[4]).toMatchObject({ kind: "exec", flagged: true, rule: "git_flag", exe: "/usr/bin/git", argv: ["git", "status"] });
+    expect(w.entries[6]).toMatchObject({ path: { $b64: Buffer.from([0x2f, 0x74, 0x6d, 0x70, 0x2f, 0xff]).toString("base64") } });
+    expect(w.entries[8]).toMatchObject({ kind: "net.connect", verdict: "ask", cause: "ask-timeout", ask_ms: 2000, ip: "10.1.2.3", port: 22, host: "git.example", family: "inet" });
+    expect(w.entries[9]).toMatchObject({ rule: "no_shadow", reason: null });
+    expect(w.entries[1]).toMatchObject({ kind: "proc.start", exe: "/usr/bin/python3", ppid: 1, note: "exec", policy: testPolicy().info().hash });
+    expect(w.entries[1]).not.toHaveProperty("policy_mismatch");
+    w.ring.unmap();
+  });
+
+  it("a_line_replays_through_eval_to_the_same_decision", async () => {
+    const w = await writeLog();
+    const policy = testPolicy();
+    for (const e of w.entries.filter((x) => x["cause"] === "policy")) {
+      const d = policy.evaluate(actionFromJson(e));
+      expect(d.decision === "ask" ? "ask" : d.decision, JSON.stringify(e)).toBe(e["verdict"]);
+      expect(d.rule).toBe(e["rule"]);
+    }
+    w.ring.unmap();
+  });
+
+  it("stop_is_idempotent_and_returns_the_same_summary", async () => {
+    const dir = tempDir();
+    const ring = createRing({ dataSize: 1 << 16 });
+    const w = startAuditWriter({ ring, logPath: join(dir, "a.jsonl"), policy: testPolicy(), run: RUN });
+    const [a, b] = await Promise.all([w.stop(), w.stop()]);
+    expect(a).toBe(b);
+    expect(await w.stop()).toBe(a);
+    expect(readFileSync(join(dir, "a.jsonl"), "utf8").split("\n")).toHaveLength(3);
+    ring.unmap();
+  });
+
+  it("refuses_to_append_to_an_existing_log", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "a.jsonl"), "x\n");
+    const ring = createRing({ dataSize: 1 << 16 });
+    expect(() => startAuditWriter({ ring, logPath: join(dir, "a.jsonl"), policy: testPolicy(), run: RUN })).toThrow(/EEXIST/);
+    ring.unmap();
+  });
+
+  it("marks_a_process_that_runs_another_policy", async () => {
+    const w = await writeLog([procStart(1, 100, "11".repeat(32))]);
+    expect(w.entries[1]).toMatchObject({ kind: "proc.start", policy: "11".repeat(32), policy_mismatch: true });
+    const r = verifyLog(w.text);
+    expect(r.ok).toBe(false);
+    expect(r.problems[0]).toMatchObject({ line: 2 });
+    expect(r.problems[0]?.message).toMatch(/ran policy 1111/);
+    w.ring.unmap();
+  });
+
+  it("logs_a_broken_ring_and_ends_the_log_cleanly", async () => {
+    const w = await writeLog([procStart(1, 100)], {
+      beforeStop: (p) => {
+        const bad = Buffer.alloc(64);
+        bad.writeUInt32LE(60, 0); // not a multiple of 8
+        p.put(bad);
+      },
+    });
+    expect(w.entries.map((e) => e["kind"])).toEqual(["run.start", "proc.start", "ring.broken", "run.end"]);
+    expect(w.entries[3]).toMatchObject({ broken: true });
+    expect(w.summary.broken).toBe(true);
+    const r = verifyLog(w.text);
+    expect(r.ok).toBe(true);
+    expect(r.warnings.map((x) => x.line)).toEqual([3]);
+    w.ring.unmap();
+  });
+});
+
+describe("verify", () => {
+  it("accepts_the_writers_log", async () => {
+    const w = await writeLog();
+    const r = verifyLog(w.text);
+    expect(r.problems).toEqual([]);
+    expect(r).toMatchObject({ ok: true, entries: 11, processes: 2, chainHead: w.summary.chainHead });
+    w.ring.unmap();
+  });
+
+  it("an_edited_byte_is_reported_at_the_edited_line", async () => {
+    const w = await writeLog();
+    const lines = [...w.lines];
+    lines[3] = (lines[3] as string).replace("/work/readme.md", "/work/readme.mx");
+    const r = verifyLog(edit(w, lines));
+    expect(r.ok).toBe(false);
+    expect(r.problems[0]).toMatchObject({ line: 4 });
+    expect(r.problems[0]?.message).toMatch(/this line was changed/);
+    w.ring.unmap();
+  });
+
+  it("an_edit_that_breaks_the_json_is_reported_at_that_line", async () => {
+    const w = await writeLog();
+    const lines = [...w.lines];
+    lines[5] = (lines[5] as string).slice(0, 20) + "\u0000" + (lines[5] as string).slice(21);
+    lines[5] = (lines[5] as string).replace("{", "[");
+    const r = verifyLog(edit(w, lines));
+    expect(r.problems[0]).toMatchObject({ line: 6 });
+    w.ring.unmap();
+  });
+
+  it("a_deleted_line_fails", async () => {
+    const w = await writeLog();
+    const lines = w.lines.filter((_, i) => i !== 4);
+    const r = verifyLog(edit(w, lines));
+    expect(r.ok).toBe(false);
+    expect(r.problems[0]?.line).toBeLessThanOrEqual(5);
+    expect(r.problems.some((p) => /chain broken/.test(p.message))).toBe(true);
+    w.ring.unmap();
+  });
+
+  it("a_truncated_log_without_run_end_fails", async () => {
+    const w = await writeLog();
+    const r = verifyLog(edit(w, w.lines.slice(0, -1)));
+    expect(r.ok).toBe(false);
+    expect(r.problems[0]).toMatchObject({ line: 10 });
+    expect(r.problems[0]?.message).toMatch(/truncated/);
+    // and cut mid-line
+    const r2 = verifyLog(w.text.slice(0, -10));
+    expect(r2.ok).toBe(false);
+    expect(r2.problems.some((p) => /truncated/.test(p.message))).toBe(true);
+    w.ring.unmap();
+  });
+
+  it("reordered_lines_fail", async () => {
+    const w = await writeLog();
+    const lines = [...w.lines];
+    [lines[3], lines[4]] = [lines[4] as string, lines[3] as string];
+    const r = verifyLog(edit(w, lines));
+    expect(r.ok).toBe(false);
+    expect(r.problems[0]?.line).toBe(4);
+    expect(r.problems[0]?.message).toMatch(/follows line 5, not line 3/);
+    w.ring.unmap();
+  });
+
+  it("a_seq_gap_within_a_process_fails_even_with_an_intact_chain", async () => {
+    const recs = standardRecords().filter((r) => !(r.proc === 1 && r.seq === 2));
+    const w = await writeLog(recs);
+    const r = verifyLog(w.text);
+    expect(r.ok).toBe(false);
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]?.message).toMatch(/proc 1: seq 2 is missing before seq 3/);
+    expect(r.problems[0]?.line).toBe(4); // the line of seq 3
+    w.ring.unmap();
+  });
+
+  it("an_interleaved_but_complete_sequence_passes", async () => {
+    // threads of one image reserve out of seq order; the numbers are a set
+    const w = await writeLog([procStart(1, 100), { kind: 0, proc: 1, seq: 2, fields: [[AF.PATH, "/a"]] }, { kind: 0, proc: 1, seq: 1, fields: [[AF.PATH, "/b"]] }]);
+    expect(verifyLog(w.text).ok).toBe(true);
+    w.ring.unmap();
+  });
+
+  it("a_process_without_proc_start_fails", async () => {
+    const w = await writeLog([{ kind: 0, proc: 5, seq: 0, fields: [[AF.PATH, "/a"]] }]);
+    const r = verifyLog(w.text);
+    expect(r.problems[0]).toMatchObject({ line: 2 });
+    expect(r.problems[0]?.message).toMatch(/not proc.start/);
+    w.ring.unmap();
+  });
+
+  it("an_edited_run_end_count_fails", async () => {
+    const w = await writeLog();
+    const lines = [...w.lines];
+    lines[10] = (lines[10] as string).replace('"denied":5', '"denied":4');
+    const r = verifyLog(edit(w, lines));
+    expect(r.problems[0]).toMatchObject({ line: 11 });
+    expect(r.problems[0]?.message).toMatch(/denied/);
+    w.ring.unmap();
+  });
+});
