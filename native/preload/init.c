@@ -64,6 +64,7 @@ static void setup_hooks(void)
     R(chmod); R(fchmodat); R(chown); R(lchown); R(fchownat); R(utimensat);
     R(execve); R(execv); R(execvp); R(execvpe); R(fexecve); R(execveat);
     R(posix_spawn); R(posix_spawnp); R(system); R(popen);
+    R(scandirat); R(scandirat64); R(glob); R(glob64); R(nftw); R(ftw);
     R(connect); R(bind); R(sendto); R(sendmsg); R(sendmmsg);
     R(getaddrinfo); R(gethostbyname); R(gethostbyname2); R(gethostbyname_r); R(gethostbyname2_r);
 #undef R

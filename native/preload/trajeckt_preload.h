@@ -41,6 +41,8 @@
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <netdb.h>
+#include <ftw.h>
+#include <glob.h>
 
 #include "trj.h"
 
@@ -110,6 +112,15 @@ struct trj_real {
                         const posix_spawnattr_t *, char *const[], char *const[]);
     int (*system)(const char *);
     FILE *(*popen)(const char *, const char *);
+    /* directory walkers (hooks_dir.c) */
+    int (*scandirat)(int, const char *, struct dirent ***, int (*)(const struct dirent *),
+                     int (*)(const struct dirent **, const struct dirent **));
+    int (*scandirat64)(int, const char *, struct dirent64 ***, int (*)(const struct dirent64 *),
+                       int (*)(const struct dirent64 **, const struct dirent64 **));
+    int (*glob)(const char *, int, int (*)(const char *, int), glob_t *);
+    int (*glob64)(const char *, int, int (*)(const char *, int), glob64_t *);
+    int (*nftw)(const char *, int (*)(const char *, const struct stat *, int, struct FTW *), int, int);
+    int (*ftw)(const char *, int (*)(const char *, const struct stat *, int), int);
     /* network (hooks_net.c) */
     int (*connect)(int, const struct sockaddr *, socklen_t);
     int (*bind)(int, const struct sockaddr *, socklen_t);

@@ -43,6 +43,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <glob.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -161,6 +163,18 @@ static int fd_from(const char *how, const char *path)
     return strcmp(how, "empty") == 0 ? raw_open(path, O_PATH) : AT_FDCWD;
 }
 
+static int walk_entries, walk_dnr;
+
+static int count_entry(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+    (void)path;
+    (void)st;
+    (void)f;
+    walk_entries++;
+    walk_dnr += type == FTW_DNR;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -261,6 +275,34 @@ int main(int argc, char **argv)
             n++;
         }
         printf("ok %d\n", n);
+        return 0;
+    }
+    if (IS("scandir", 1)) {
+        struct dirent **list = NULL;
+        int n = scandir(p, &list, NULL, alphasort);
+        if (n < 0) {
+            return err(errno);
+        }
+        printf("ok %d\n", n);
+        return 0;
+    }
+    if (IS("glob", 1)) {
+        /* GLOB_ERR: an unreadable directory aborts instead of being skipped */
+        glob_t g;
+        int r = glob(p, GLOB_ERR, NULL, &g);
+        if (r == GLOB_ABORTED) {
+            return err(errno);
+        }
+        printf("ok %zu\n", r == 0 ? g.gl_pathc : (size_t)0);
+        return 0;
+    }
+    if (IS("nftw", 1) || IS("nftw-depth", 1)) {
+        /* prints how many entries were reported and how many as unreadable dirs */
+        int r = nftw(p, count_entry, 8, FTW_PHYS | (strcmp(cmd, "nftw-depth") == 0 ? FTW_DEPTH : 0));
+        if (r != 0) {
+            return err(errno);
+        }
+        printf("ok %d %d\n", walk_entries, walk_dnr);
         return 0;
     }
     if (IS("mkdir", 1)) {

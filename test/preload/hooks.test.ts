@@ -209,6 +209,24 @@ describe("file hooks: allowed in the workspace, EACCES and untouched elsewhere",
     denied(["opendir", join(WS, "sub/../..", "else")]);
   });
 
+  it("scandir_glob_and_nftw_cannot_list_a_directory_the_policy_denies (glibc walks with its internal opendir)", () => {
+    mkdirSync(join(WS, "walk/deep"), { recursive: true });
+    file(join(WS, "walk/deep/f.txt"), "x");
+    mkdirSync(join(WS, "walk/secret-dir"), { recursive: true });
+    file(join(WS, "walk/secret-dir/k.txt"), "k");
+    expect(probe("scandir", WS).stdout).toMatch(/^ok \d+\n$/);
+    denied(["scandir", ELSE]);
+    expect(probe("glob", join(WS, "walk/*")).stdout).toBe("ok 2\n");
+    denied(["glob", join(ELSE, "*")]);
+    // walk/, deep/, deep/f.txt, secret-dir/ (reported unreadable, not entered)
+    expect(probe("nftw", join(WS, "walk")).stdout).toBe("ok 4 1\n");
+    denied(["nftw", ELSE]);
+    // FTW_DEPTH reads a directory before reporting it: a tree with a denied
+    // directory is refused as a whole
+    denied(["nftw-depth", join(WS, "walk")]);
+    expect(probe("nftw-depth", join(WS, "walk/deep")).stdout).toBe("ok 2 0\n");
+  });
+
   it("truncate_and_truncate64_shorten_a_workspace_file_and_nothing_protected", () => {
     for (const fn of ["truncate", "truncate64"]) {
       const t = file(join(WS, `${fn}.txt`), "abcdef");

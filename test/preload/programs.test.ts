@@ -338,13 +338,10 @@ describe("node", () => {
     expectElseUntouched();
   });
 
-  // BUG (library): glibc's scandir() opens the directory with its internal
-  // __opendir, which the exported opendir hook never sees, so a directory the
-  // policy denies can still be listed. Node's fs.readdir/readdirSync (libuv
-  // uv_fs_scandir → scandir) and C programs using scandir/glob/nftw are
-  // affected; fs.opendir (libuv → opendir) is denied (see the test above).
-  // Remove `.fails` once scandir/scandirat/glob/nftw are hooked.
-  it.fails("denies_node_readdir_of_a_directory_outside_the_workspace", () => {
+  // glibc's scandir() opens the directory with its internal __opendir, which
+  // the opendir hook never sees; Node's fs.readdir goes through scandir
+  // (libuv uv_fs_scandir). native/preload/hooks_dir.c judges it.
+  it("denies_node_readdir_of_a_directory_outside_the_workspace", () => {
     const code = `
       const fs = require("fs");
       try { console.log("sync", fs.readdirSync(process.argv[1])); } catch (e) { console.log("sync", e.code); }
