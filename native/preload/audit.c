@@ -192,6 +192,7 @@ static void body(struct sink *s, const struct trj_action *a, const struct trj_ou
     field_str(s, TRJ_AF_PATH, a->path, a->path_len);
     field_str(s, TRJ_AF_PATH2, a->path2, a->path2_len);
     field_str(s, TRJ_AF_EXE, a->exe, a->exe_len);
+    field_str(s, TRJ_AF_EXE_NAME, a->exe_name, a->exe_name_len);
     if (a->kind == TRJ_KIND_EXEC && o->kind == TRJ_KIND_EXEC) {
         field_int(s, TRJ_AF_ARGC, a->argc);
     }

@@ -41,6 +41,15 @@ static void set_int(trj_value *v, int slot, int64_t i)
     }
 }
 
+/* How strongly a result speaks: a rule's deny > ask > allow/flag > the default. */
+static int rank(const trj_result *r)
+{
+    if (r->reason != TRJ_REASON_RULE) {
+        return r->reason == TRJ_REASON_EVAL_ERROR ? 4 : 0;
+    }
+    return r->decision == TRJ_DENY ? 3 : r->decision == TRJ_ASK ? 2 : 1;
+}
+
 /* trj_eval on a; fills o (verdict, reason, rule, error, eval_ns, FLAGGED, cwd). */
 static void evaluate(const struct trj_action *a, struct trj_outcome *o, char *cwd, trj_result *res)
 {
@@ -95,6 +104,18 @@ static void evaluate(const struct trj_action *a, struct trj_outcome *o, char *cw
     }
     uint64_t t0 = trj_ring_now_ns(CLOCK_MONOTONIC);
     uint32_t d = trj_eval(&t->policy, a->kind, v, n, res);
+    if (a->exe_name != NULL && t->s_exe >= 0) {
+        /* Run through a symlink (/usr/bin/python3 -> python3.11): the program
+           may be named either way in a policy. Deny > ask > allow across the
+           two names; the default only when no rule matched either. */
+        trj_result named;
+        set_bytes(v, t->s_exe, a->exe_name, a->exe_name_len);
+        uint32_t dn = trj_eval(&t->policy, a->kind, v, n, &named);
+        if (rank(&named) > rank(res)) {
+            *res = named;
+            d = dn;
+        }
+    }
     uint64_t t1 = trj_ring_now_ns(CLOCK_MONOTONIC);
     o->eval_ns = (uint32_t)(t1 - t0 > UINT32_MAX ? UINT32_MAX : t1 - t0);
     o->verdict = (uint8_t)d;

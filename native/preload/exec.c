@@ -46,8 +46,10 @@ extern char **environ;
 #define ARGV_STACK 1024
 
 struct exec_target {
-    char exe[TRJ_PATH_MAX];
+    char exe[TRJ_PATH_MAX];  /* the real path of the program */
     size_t exe_len;
+    char name[TRJ_PATH_MAX]; /* the absolute name it was run as ("" = same as exe) */
+    size_t name_len;
     struct stat st;
 };
 
@@ -84,6 +86,13 @@ static int resolve_exe(int dirfd, const char *path, int atflags, struct exec_tar
         return n == -EBADF ? -EBADF : -EACCES;
     }
     t->exe_len = (size_t)n;
+    t->name_len = 0;
+    if (path[0] != '\0') {
+        long nl = trj_abs_path(dirfd, path, t->name);
+        if (nl > 0 && ((size_t)nl != t->exe_len || memcmp(t->name, t->exe, t->exe_len) != 0)) {
+            t->name_len = (size_t)nl;
+        }
+    }
     return 0;
 }
 
@@ -164,6 +173,7 @@ static int judge_exec(const struct exec_target *t, char *const argv[], int env_e
     }
     struct trj_action a = {
         .kind = TRJ_KIND_EXEC, .exe = t->exe, .exe_len = t->exe_len, .argv = argv, .argc = argc,
+        .exe_name = t->name_len > 0 ? t->name : NULL, .exe_name_len = t->name_len,
         .cmdline = c.p, .cmdline_len = c.len, .error = err,
         .privileged = S_ISREG(t->st.st_mode) &&
                       ((t->st.st_mode & S_ISUID) || ((t->st.st_mode & S_ISGID) && (t->st.st_mode & S_IXGRP))),

@@ -164,7 +164,8 @@ struct trj_action {
     uint32_t kind;
     const char *path;  size_t path_len;   /* file.*, dir.create */
     const char *path2; size_t path2_len;  /* file.rename, file.link */
-    const char *exe;   size_t exe_len;    /* exec */
+    const char *exe;   size_t exe_len;    /* exec: the real path */
+    const char *exe_name; size_t exe_name_len; /* exec: the name run, if not exe (a symlink) */
     const char *cmdline; size_t cmdline_len;
     char *const *argv; int64_t argc;
     /* net.* (path above carries a unix socket path) */

@@ -166,7 +166,9 @@ enum trj_rec_field_id {
     TRJ_AF_CWD = 11,     /* bytes */
     TRJ_AF_POLICY_HASH = 12, /* 32 bytes (PROC_START) */
     TRJ_AF_NOTE = 13,    /* bytes: free text, e.g. "fork", "exec", "vfork-child" */
-    TRJ_AF_PPID = 14     /* int64 (PROC_START) */
+    TRJ_AF_PPID = 14,    /* int64 (PROC_START) */
+    TRJ_AF_EXE_NAME = 15 /* bytes: the absolute name a program was run as, when it
+                            differs from exe (a symlink such as /usr/bin/python3) */
 };
 
 #define TRJ_RECF_TRUNCATED 1u /* field flag: the value was cut to fit the record */
