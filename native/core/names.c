@@ -78,6 +78,16 @@ const char *trj_policy_name(const trj_policy *p, uint32_t *len)
     return str_of(p, p->hdr->name, len);
 }
 
+const char *trj_field_name(const trj_policy *p, uint32_t slot, uint32_t *len)
+{
+    if (!trj_loaded(p) || slot >= p->n_fields) {
+        if (len != NULL)
+            *len = 0;
+        return NULL;
+    }
+    return str_of(p, p->fields[slot].name, len);
+}
+
 const char *trj_rule_name(const trj_policy *p, uint32_t rule, uint32_t *len)
 {
     if (!trj_loaded(p) || rule >= p->n_rules) {

@@ -121,6 +121,7 @@ const char *trj_eval_error_name(uint32_t error);
 
 /* Strings of a loaded policy (not NUL-terminated; *len receives the length). */
 const char *trj_policy_name(const trj_policy *p, uint32_t *len);
+const char *trj_field_name(const trj_policy *p, uint32_t slot, uint32_t *len); /* slot < n_fields */
 const char *trj_rule_name(const trj_policy *p, uint32_t rule, uint32_t *len);
 const char *trj_rule_reason(const trj_policy *p, uint32_t rule, uint32_t *len);
 const uint8_t *trj_policy_hash(const trj_policy *p); /* body SHA-256, 32 bytes */

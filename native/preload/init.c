@@ -17,6 +17,8 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,12 +39,35 @@ struct trj_state trj_state = { .policy_fd = -1 };
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static __thread int in_init;
 
+/* This library's loaded address range, to catch dlsym(RTLD_NEXT) resolving
+   to ourselves (found once with dl_iterate_phdr: dladdr per symbol cost ~10 µs
+   each, most of the start-up of every monitored process). */
+static uintptr_t self_lo, self_hi;
+
+static int find_self_range(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    uintptr_t me = (uintptr_t)data;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        if (info->dlpi_phdr[i].p_type == PT_LOAD) {
+            uintptr_t a = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+            lo = a < lo ? a : lo;
+            hi = a + info->dlpi_phdr[i].p_memsz > hi ? a + info->dlpi_phdr[i].p_memsz : hi;
+        }
+    }
+    if (me >= lo && me < hi) {
+        self_lo = lo;
+        self_hi = hi;
+        return 1;
+    }
+    return 0;
+}
+
 static void resolve(void **slot, const char *name)
 {
     void *p = dlsym(RTLD_NEXT, name);
-    Dl_info self, found;
-    if (p != NULL && dladdr((void *)trj_init, &self) && dladdr(p, &found) &&
-        self.dli_fbase == found.dli_fbase) {
+    if (p != NULL && (uintptr_t)p >= self_lo && (uintptr_t)p < self_hi) {
         trj_stderr("trajeckt: fatal: dlsym(RTLD_NEXT, \"");
         trj_stderr(name);
         trj_stderr("\") resolved to libtrajeckt.so itself\n");
@@ -53,6 +78,7 @@ static void resolve(void **slot, const char *name)
 
 static void setup_hooks(void)
 {
+    dl_iterate_phdr(find_self_range, (void *)(uintptr_t)trj_init);
 #define R(name) resolve((void **)&trj_real.name, #name)
     R(open); R(open64); R(openat); R(openat64);
     R(__open_2); R(__open64_2); R(__openat_2); R(__openat64_2);
@@ -151,13 +177,21 @@ static void find_slots(void)
     t->s_port = slot("port");
     t->s_family = slot("family");
     t->n_argv_slots = 0;
-    for (unsigned k = 0; k < 1000 && t->n_argv_slots < TRJ_MAX_SLOTS; k++) {
-        char name[16];
-        snprintf(name, sizeof name, "argv[%u]", k);
-        int s = slot(name);
-        if (s >= 0) {
+    /* argv[N] fields: read the policy's own field list (not 1,000 lookups) */
+    for (uint32_t slot = 0; slot < t->policy.n_fields && t->n_argv_slots < TRJ_MAX_SLOTS; slot++) {
+        uint32_t len = 0;
+        const char *name = trj_field_name(&t->policy, slot, &len);
+        if (name == NULL || len < 7 || len > 9 || memcmp(name, "argv[", 5) != 0 || name[len - 1] != ']') {
+            continue;
+        }
+        unsigned k = 0;
+        uint32_t i = 5;
+        for (; i < len - 1 && name[i] >= '0' && name[i] <= '9'; i++) {
+            k = k * 10 + (unsigned)(name[i] - '0');
+        }
+        if (i == len - 1 && i > 5) {
             t->argv_index[t->n_argv_slots] = (uint16_t)k;
-            t->argv_slot[t->n_argv_slots] = (uint16_t)s;
+            t->argv_slot[t->n_argv_slots] = (uint16_t)slot;
             t->n_argv_slots++;
         }
     }
