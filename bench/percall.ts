@@ -20,7 +20,7 @@
 // syscalls cancel out.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,6 +39,9 @@ export interface OpResult {
   mean: number;
   ok: number;
   fail: number;
+  threads?: number;
+  rss_kb?: number;
+  hwm_kb?: number;
 }
 
 export interface PercallReport {
@@ -50,6 +53,10 @@ export interface PercallReport {
   /** op → mechanism → extra syscalls per operation vs none */
   extraSyscalls: Record<string, Record<string, number>>;
   rounds: number;
+  /** openat with 2 threads at once: none vs enforce (median over rounds) */
+  threads2: Record<string, OpResult>;
+  /** VmRSS at the end of a 1,000-openat loop: none vs enforce, and the policy table's size */
+  rss: { noneKb: number; enforceKb: number; policyBytes: number };
 }
 
 const CLOSED_PORT = "9"; // discard: closed on loopback here; checked below
@@ -58,7 +65,7 @@ function build(): void {
   mkdirSync(OUT, { recursive: true });
   const cc = (out: string, srcs: string[], inc: string[] = []) =>
     execFileSync("cc", ["-O2", "-std=c11", "-Wall", "-Wextra", "-Werror", ...inc.map((i) => `-I${i}`), ...srcs, "-o", join(OUT, out)], { stdio: "inherit" });
-  cc("percall", [join(BENCH, "percall/percall.c")]);
+  cc("percall", [join(BENCH, "percall/percall.c"), "-pthread"]);
   const core = execFileSync("sh", ["-c", `ls ${join(ROOT, "native/core")}/*.c`], { encoding: "utf8" }).trim().split("\n");
   cc("notify-run", [join(BENCH, "percall/notify-run.c"), ...core], [join(ROOT, "native/core")]);
   cc("landlock-run", [join(BENCH, "percall/landlock-run.c")], [join(ROOT, "native/include")]);
@@ -68,6 +75,7 @@ function build(): void {
 }
 
 function wrap(mech: string, argv: string[]): string[] {
+  rmSync(join(OUT, `percall-${mech}.jsonl`), { force: true }); // a log holds one run
   const trajeckt = [process.execPath, join(ROOT, "bin/trajeckt.js"), "run", "--quiet", "--policy", join(OUT, "percall.trjb"), "--audit", join(OUT, `percall-${mech}.jsonl`)];
   switch (mech) {
     case "none":
@@ -87,9 +95,9 @@ function wrap(mech: string, argv: string[]): string[] {
   }
 }
 
-function runOnce(mech: string, op: string, n: number, arg: string): OpResult {
+function runOnce(mech: string, op: string, n: number, arg: string, threads = 1): OpResult {
   const [cmd, ...args] = wrap(mech, [join(OUT, "percall"), op, String(n), arg]);
-  const r = spawnSync(cmd!, args, { encoding: "utf8", maxBuffer: 16 << 20 });
+  const r = spawnSync(cmd!, args, { encoding: "utf8", maxBuffer: 16 << 20, env: { ...process.env, PERCALL_THREADS: String(threads) } });
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (r.status !== 0 || !line.startsWith("{")) throw new Error(`${mech} ${op}: exit ${r.status ?? r.signal}\n${r.stderr}`);
   const res = JSON.parse(line) as OpResult;
@@ -180,7 +188,22 @@ export function runPercall(progress: (s: string) => void = (s) => process.stderr
       extraSyscalls[op]![m] = Math.round((per(m) - base) * 100) / 100;
     }
   }
-  return { ops, mechanisms: usable, unavailable, results, extraSyscalls, rounds };
+  const file = join(OUT, "percall-file.txt");
+  const t2: Record<string, OpResult[]> = { none: [], enforce: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const m of ["none", "enforce"].filter((x) => usable.includes(x))) {
+      progress(`percall round ${round + 1}/${rounds}: openat, 2 threads, under ${m}`);
+      t2[m]!.push(runOnce(m, "openat", Math.round(50_000 * scale), file, 2));
+    }
+  }
+  const threads2: Record<string, OpResult> = {};
+  for (const [m, rs] of Object.entries(t2)) {
+    if (rs.length) threads2[m] = { ...rs[0]!, p50: median(rs.map((r) => r.p50)), p90: median(rs.map((r) => r.p90)), p99: median(rs.map((r) => r.p99)), p999: median(rs.map((r) => r.p999)), mean: median(rs.map((r) => r.mean)) };
+  }
+  progress("percall: resident memory, none vs enforce");
+  const rssOf = (m: string) => median([0, 1, 2].map(() => runOnce(m, "openat", 1000, file).rss_kb ?? 0));
+  const rss = { noneKb: rssOf("none"), enforceKb: usable.includes("enforce") ? rssOf("enforce") : 0, policyBytes: statSync(join(OUT, "percall.trjb")).size };
+  return { ops, mechanisms: usable, unavailable, results, extraSyscalls, rounds, threads2, rss };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

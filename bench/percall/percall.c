@@ -13,7 +13,10 @@
  *
  * Runs N/10 warm-up iterations, then N timed ones (CLOCK_MONOTONIC around
  * each), and prints one JSON line: {"op", "n", "p50", "p90", "p99", "p999",
- * "mean", "ok", "fail"} in nanoseconds. `ok`/`fail` count iterations whose
+ * "mean", "ok", "fail", "threads", "rss_kb", "hwm_kb"} (times in ns; N per
+ * thread). PERCALL_THREADS=T runs the loop in T threads at once (concurrent
+ * decisions and audit writes); rss_kb/hwm_kb are VmRSS/VmHWM at the end, for
+ * the memory a monitor adds to a process. `ok`/`fail` count iterations whose
  * call succeeded/failed, so a run whose operation was denied is visible (a
  * denied open is cheaper than an allowed one: a benchmark must not compare
  * them unknowingly).
@@ -36,6 +39,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static uint64_t now_ns(void)
@@ -101,6 +105,46 @@ static int once(const char *op, const char *arg, const struct sockaddr_in *sa)
     return 1; /* null */
 }
 
+struct job {
+    const char *op, *arg;
+    const struct sockaddr_in *sa;
+    long n;
+    uint64_t *t;
+    long ok;
+};
+
+static void *loop(void *p)
+{
+    struct job *j = p;
+    for (long i = 0; i < j->n / 10; i++) {
+        (void)once(j->op, j->arg, j->sa);
+    }
+    for (long i = 0; i < j->n; i++) {
+        uint64_t a = now_ns();
+        j->ok += once(j->op, j->arg, j->sa);
+        j->t[i] = now_ns() - a;
+    }
+    return NULL;
+}
+
+/* VmRSS / VmHWM of this process in kB, -1 if unreadable */
+static long status_kb(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    size_t kl = strlen(key);
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, key, kl) == 0) {
+            v = strtol(line + kl, NULL, 10);
+        }
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return v;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -109,34 +153,46 @@ int main(int argc, char **argv)
     }
     const char *op = argv[1], *arg = argc > 3 ? argv[3] : "";
     long n = strtol(argv[2], NULL, 10);
-    if (n <= 0 || n > 100000000) {
-        fprintf(stderr, "percall: N out of range\n");
+    const char *th = getenv("PERCALL_THREADS");
+    long threads = th != NULL ? strtol(th, NULL, 10) : 1;
+    if (n <= 0 || n > 100000000 || threads < 1 || threads > 64) {
+        fprintf(stderr, "percall: N or PERCALL_THREADS out of range\n");
         return 2;
     }
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(arg[0] ? arg : "1")) };
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    uint64_t *t = malloc((size_t)n * sizeof *t);
+    uint64_t *t = malloc((size_t)(n * threads) * sizeof *t);
+    struct job jobs[64];
+    pthread_t tid[64];
     if (t == NULL) {
         return 2;
     }
-    for (long i = 0; i < n / 10; i++) {
-        (void)once(op, arg, &sa);
+    for (long k = 0; k < threads; k++) {
+        jobs[k] = (struct job){ .op = op, .arg = arg, .sa = &sa, .n = n, .t = t + k * n, .ok = 0 };
+        if (threads == 1) {
+            loop(&jobs[0]);
+        } else if (pthread_create(&tid[k], NULL, loop, &jobs[k]) != 0) {
+            return 2;
+        }
     }
     long ok = 0;
-    for (long i = 0; i < n; i++) {
-        uint64_t a = now_ns();
-        ok += once(op, arg, &sa);
-        t[i] = now_ns() - a;
+    for (long k = 0; k < threads; k++) {
+        if (threads > 1) {
+            pthread_join(tid[k], NULL);
+        }
+        ok += jobs[k].ok;
     }
+    long total = n * threads;
     double sum = 0;
-    for (long i = 0; i < n; i++) {
+    for (long i = 0; i < total; i++) {
         sum += (double)t[i];
     }
-    qsort(t, (size_t)n, sizeof *t, cmp_u64);
-#define PCT(p) t[(long)((double)(n - 1) * (p))]
-    printf("{\"op\":\"%s\",\"n\":%ld,\"p50\":%llu,\"p90\":%llu,\"p99\":%llu,\"p999\":%llu,\"mean\":%.1f,\"ok\":%ld,\"fail\":%ld}\n",
-           op, n, (unsigned long long)PCT(0.5), (unsigned long long)PCT(0.9), (unsigned long long)PCT(0.99),
-           (unsigned long long)PCT(0.999), sum / (double)n, ok, n - ok);
+    qsort(t, (size_t)total, sizeof *t, cmp_u64);
+#define PCT(p) t[(long)((double)(total - 1) * (p))]
+    printf("{\"op\":\"%s\",\"n\":%ld,\"p50\":%llu,\"p90\":%llu,\"p99\":%llu,\"p999\":%llu,\"mean\":%.1f,\"ok\":%ld,\"fail\":%ld,"
+           "\"threads\":%ld,\"rss_kb\":%ld,\"hwm_kb\":%ld}\n",
+           op, total, (unsigned long long)PCT(0.5), (unsigned long long)PCT(0.9), (unsigned long long)PCT(0.99),
+           (unsigned long long)PCT(0.999), sum / (double)total, ok, total - ok, threads, status_kb("VmRSS:"), status_kb("VmHWM:"));
     free(t);
     return 0;
 }
