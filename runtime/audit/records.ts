@@ -6,6 +6,9 @@
 // test/audit/records.test.ts compiles a probe against the header so the two
 // cannot drift silently.
 //
+// scanFields() is the one check of a record's fields; the decoder and the log
+// line encoder (encode.ts) both read records through it.
+//
 // Records come from processes the firewall is judging, so nothing here trusts
 // them: decodeRecords() checks every length against the bytes it was given and
 // throws TrjError "bad-record" for a record that does not parse. Enum values
@@ -95,6 +98,7 @@ export const AF = {
   POLICY_HASH: 12,
   NOTE: 13,
   PPID: 14,
+  EXE_NAME: 15,
 } as const;
 
 /** Field names by id (index = id), as they appear in AuditRecord.fields and in log lines. */
@@ -114,6 +118,7 @@ export const FIELD_NAMES = [
   "policyHash",
   "note",
   "ppid",
+  "exe_name",
 ] as const;
 
 /** Byte offsets in struct trj_ring_header. */
@@ -187,6 +192,8 @@ export interface RecordFields {
   policyHash?: string;
   note?: ByteValue;
   ppid?: number;
+  /** the absolute name a program was run as, when it differs from exe (a symlink); not in log lines yet */
+  exeName?: ByteValue;
   /** names of fields whose value was cut to fit the record */
   truncated?: string[];
 }
@@ -266,15 +273,34 @@ export function kindName(k: number): string {
   return `unknown:${k}`;
 }
 
-/** Decode one record at off (its length already checked to lie within buf). */
-function decodeOne(buf: Buffer, off: number, len: number): AuditRecord {
-  const kind = buf.readUInt16LE(off + REC.kind);
-  const dec = buf[off + REC.decision];
-  const ver = buf[off + REC.verdict];
-  const reason = buf[off + REC.reason] as number;
-  const cause = buf[off + REC.cause] as number;
-  const flags = buf[off + REC.flags] as number;
-  const fields: RecordFields = {};
+/**
+ * Where one record's fields lie in the batch buffer: the value bytes of the
+ * last field of each known id (a later field of the same id wins), every argv
+ * element in order, and the names of truncated fields. scanFields() is the one
+ * place that checks a record's fields; the decoder below and the line encoder
+ * (runtime/audit/encode.ts) both read through it, so they accept and reject
+ * the same records with the same messages. Reused from record to record.
+ */
+export class FieldScan {
+  /** value start per field id (index = id), -1 when absent */
+  readonly start = new Int32Array(FIELD_NAMES.length);
+  /** value end per field id */
+  readonly end = new Int32Array(FIELD_NAMES.length);
+  /** argv elements: [start, end) pairs; nArgv of them are valid */
+  readonly argv: number[] = [];
+  nArgv = 0;
+  /** names of fields whose value was cut, first-seen order; null for none */
+  truncated: string[] | null = null;
+}
+
+/**
+ * Check the fields of the record at off (len bytes, already checked to lie
+ * within buf) and note where they are in s. Throws TrjError "bad-record".
+ */
+export function scanFields(buf: Buffer, off: number, len: number, s: FieldScan): void {
+  s.start.fill(-1);
+  s.nArgv = 0;
+  s.truncated = null;
   const nFields = buf.readUInt16LE(off + REC.nFields);
   let p = off + REC_SIZE;
   const end = off + len;
@@ -286,62 +312,72 @@ function decodeOne(buf: Buffer, off: number, len: number): AuditRecord {
     const vs = p + FIELD_HEADER_SIZE;
     if (flen > end - vs) throw bad(`field ${i} (id ${id}, ${flen} bytes) runs past the record (len ${len})`);
     const ve = vs + flen;
-    switch (id) {
-      case AF.PATH:
-        fields.path = bytesValue(buf, vs, ve);
-        break;
-      case AF.PATH2:
-        fields.path2 = bytesValue(buf, vs, ve);
-        break;
-      case AF.EXE:
-        fields.exe = bytesValue(buf, vs, ve);
-        break;
-      case AF.ARGV:
-        (fields.argv ??= []).push(bytesValue(buf, vs, ve));
-        break;
-      case AF.CMDLINE:
-        fields.cmdline = bytesValue(buf, vs, ve);
-        break;
-      case AF.HOST:
-        fields.host = bytesValue(buf, vs, ve);
-        break;
-      case AF.FAMILY:
-        fields.family = bytesValue(buf, vs, ve);
-        break;
-      case AF.CWD:
-        fields.cwd = bytesValue(buf, vs, ve);
-        break;
-      case AF.NOTE:
-        fields.note = bytesValue(buf, vs, ve);
-        break;
-      case AF.ARGC:
-      case AF.PORT:
-      case AF.PPID: {
-        if (flen !== 8) throw bad(`field ${i} (id ${id}) is an int64 but has ${flen} bytes`);
-        const v = Number(buf.readBigInt64LE(vs));
-        if (id === AF.ARGC) fields.argc = v;
-        else if (id === AF.PORT) fields.port = v;
-        else fields.ppid = v;
-        break;
-      }
-      case AF.IP:
-        if (flen !== 16) throw bad(`field ${i} (ip) has ${flen} bytes, not 16`);
-        fields.ip = ipText(buf.subarray(vs, ve));
-        break;
-      case AF.POLICY_HASH:
-        if (flen !== 32) throw bad(`field ${i} (policy hash) has ${flen} bytes, not 32`);
-        fields.policyHash = buf.toString("hex", vs, ve);
-        break;
-      default:
-        break; // a field this reader does not know: skipped
-    }
+    if (id === AF.ARGV) {
+      s.argv[2 * s.nArgv] = vs;
+      s.argv[2 * s.nArgv + 1] = ve;
+      s.nArgv++;
+    } else if (id > 0 && id < FIELD_NAMES.length) {
+      if ((id === AF.ARGC || id === AF.PORT || id === AF.PPID) && flen !== 8) throw bad(`field ${i} (id ${id}) is an int64 but has ${flen} bytes`);
+      if (id === AF.IP && flen !== 16) throw bad(`field ${i} (ip) has ${flen} bytes, not 16`);
+      if (id === AF.POLICY_HASH && flen !== 32) throw bad(`field ${i} (policy hash) has ${flen} bytes, not 32`);
+      s.start[id] = vs;
+      s.end[id] = ve;
+    } // else: a field this reader does not know, skipped
     if ((fflags & RECF_TRUNCATED) !== 0) {
       const name = FIELD_NAMES[id] ?? `field-${id}`;
-      const t = (fields.truncated ??= []);
+      const t = (s.truncated ??= []);
       if (!t.includes(name)) t.push(name);
     }
     p = vs + ((flen + 7) & ~7);
   }
+}
+
+/** An int64 field's value (the scan checked it has 8 bytes). */
+export function intField(buf: Buffer, s: FieldScan, id: number): number {
+  return Number(buf.readBigInt64LE(s.start[id] as number));
+}
+
+const scan = new FieldScan();
+
+/** The byte-valued fields, in the order RecordFields lists them. */
+const BYTE_FIELDS = [
+  [AF.PATH, "path"],
+  [AF.PATH2, "path2"],
+  [AF.EXE, "exe"],
+  [AF.CMDLINE, "cmdline"],
+  [AF.HOST, "host"],
+  [AF.FAMILY, "family"],
+  [AF.CWD, "cwd"],
+  [AF.NOTE, "note"],
+  [AF.EXE_NAME, "exeName"],
+] as const;
+
+/** Decode one record at off (its length already checked to lie within buf). */
+function decodeOne(buf: Buffer, off: number, len: number): AuditRecord {
+  const kind = buf.readUInt16LE(off + REC.kind);
+  const dec = buf[off + REC.decision];
+  const ver = buf[off + REC.verdict];
+  const reason = buf[off + REC.reason] as number;
+  const cause = buf[off + REC.cause] as number;
+  const flags = buf[off + REC.flags] as number;
+  scanFields(buf, off, len, scan);
+  const fields: RecordFields = {};
+  const st = scan.start;
+  for (const [id, name] of BYTE_FIELDS) {
+    const vs = st[id] as number;
+    if (vs >= 0) fields[name] = bytesValue(buf, vs, scan.end[id] as number);
+  }
+  if (scan.nArgv > 0) {
+    const argv: ByteValue[] = [];
+    for (let i = 0; i < scan.nArgv; i++) argv.push(bytesValue(buf, scan.argv[2 * i] as number, scan.argv[2 * i + 1] as number));
+    fields.argv = argv;
+  }
+  if ((st[AF.ARGC] as number) >= 0) fields.argc = intField(buf, scan, AF.ARGC);
+  if ((st[AF.PORT] as number) >= 0) fields.port = intField(buf, scan, AF.PORT);
+  if ((st[AF.PPID] as number) >= 0) fields.ppid = intField(buf, scan, AF.PPID);
+  if ((st[AF.IP] as number) >= 0) fields.ip = ipText(buf.subarray(st[AF.IP], scan.end[AF.IP]));
+  if ((st[AF.POLICY_HASH] as number) >= 0) fields.policyHash = buf.toString("hex", st[AF.POLICY_HASH], scan.end[AF.POLICY_HASH]);
+  if (scan.truncated !== null) fields.truncated = scan.truncated;
   return {
     kind: kindName(kind),
     decision: dec === TRJ_ALLOW ? "allow" : "deny",
@@ -365,12 +401,12 @@ function decodeOne(buf: Buffer, off: number, len: number): AuditRecord {
   };
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
+export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Length of the published record at off, or throws; 0 when the commit word says "not published". */
-function recordLength(buf: Buffer, off: number, avail: number): number {
+export function recordLength(buf: Buffer, off: number, avail: number): number {
   const commit = buf.readUInt32LE(off);
   if (commit === 0 || (commit & REC_PENDING) !== 0) return 0;
   if (commit % 8 !== 0 || commit < REC_SIZE || commit > RING_MAX_RECORD) throw bad(`bad length ${commit} at byte ${off}`);

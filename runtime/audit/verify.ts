@@ -1,10 +1,12 @@
 // Check an audit log (docs/audit.md): the hash chain is intact, it starts with
 // run.start and ends with run.end, each process image's entries are numbered
-// 0, 1, 2, … with proc.start first, every image ran the run's policy, and the
-// counts in run.end match the entries. Reports every problem with its line;
-// the first (lowest line) is what `trajeckt audit verify` prints.
+// 0, 1, 2, … with proc.start first (a vfork child's one-off image has one
+// entry, seq 0, flagged vfork, and no proc.start), every image ran the run's
+// policy, and the counts in run.end match the entries. Reports every problem
+// with its line; the first (lowest line) is what `trajeckt audit verify`
+// prints.
 
-import { createHash } from "node:crypto";
+import * as nodeCrypto from "node:crypto";
 
 import { ZERO_HASH } from "./records.js";
 
@@ -38,9 +40,9 @@ interface ProcState {
   seqs: Map<number, number>;
 }
 
-function sha256(s: string): string {
-  return createHash("sha256").update(s).digest("hex");
-}
+// crypto.hash (Node >= 20.12) is one native call; createHash costs an object per line.
+const oneShot = (nodeCrypto as { hash?: (alg: string, data: string, enc: "hex") => string }).hash;
+const sha256: (s: string) => string = oneShot ? (s) => oneShot("sha256", s, "hex") : (s) => nodeCrypto.createHash("sha256").update(s).digest("hex");
 
 /** Split into lines; the last element is "" when the text ends with a newline. */
 function splitLines(text: string): string[] {
@@ -148,7 +150,11 @@ export function verifyLog(text: string): VerifyReport {
     }
     let st = procs.get(proc as number);
     if (st === undefined) {
-      if (kind !== "proc.start") {
+      if (kind !== "proc.start" && e["vfork"] === true && seq === 0) {
+        // a vfork child's exec: recorded under a one-off image of its own
+        // (it shares the parent's memory, so it cannot start one properly)
+        st = { startLine: line, pid: e["pid"], seqs: new Map() };
+      } else if (kind !== "proc.start") {
         report(line, `proc ${proc}: its first entry is ${kind}, not proc.start`);
         st = { startLine: 0, pid: e["pid"], seqs: new Map() };
       } else {

@@ -1,30 +1,31 @@
 // The audit writer: drains the ring (runtime/binding.ts AuditRing) into a
 // tamper-evident JSON-lines log. The log format is docs/audit.md.
 //
-// One pass: ring.read() (whole records, and the heartbeat) → decodeRecords →
-// one line per record through pino → ONE fs.writeSync of the batch → only
-// then ring.release(). The ring keeps a record until its line has reached the
-// kernel, so a launcher killed mid-batch loses nothing a file-backed ring still
-// holds (a memfd ring dies with the last process that has it open).
+// One pass: ring.read() (whole records, and the heartbeat) → one line per
+// record → ONE fs.writeSync of the batch → only then ring.release(). The ring
+// keeps a record until its line has reached the kernel, so a launcher killed
+// mid-batch loses nothing a file-backed ring still holds (a memfd ring dies
+// with the last process that has it open).
 //
 // Every line carries `prev`, the hex SHA-256 of the previous line's bytes (no
 // newline); the first line is a `run.start` entry with 64 zeros, the last a
 // `run.end` entry with the counts. `trajeckt audit verify` checks the chain.
 //
-// pino does the serialization: its level key is formatted away and its
-// timestamp hook emits our own `time` (the record's CLOCK_REALTIME in ISO 8601
-// with nanoseconds) as the first key; the destination is an object whose
-// write() keeps the line for the batch, so pino never touches the file.
+// Lines come from two producers that encode.ts keeps equal: records (the hot
+// path) go straight from the batch buffer to text through LineEncoder; the
+// rare entries (run.start, run.end, ring.broken, record.bad) go through pino.
+// Both give a line without its closing brace; chain() appends
+// `,"prev":"<hex>"}`, hashes the line once and queues it for the batch write.
 
 import * as nodeCrypto from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
-import { constants as osConstants } from "node:os";
-import pino from "pino";
 
 import { TrjError, type AuditRing, type Policy, type PolicyInfo } from "../binding.js";
-import { decodeRecords, EVAL_ERRORS, ZERO_HASH, type AuditRecord, type ByteValue } from "./records.js";
+import { LineEncoder, pinoSerializer, type Entry } from "./encode.js";
+import { REC, REC_SIZE, recordLength, ZERO_HASH } from "./records.js";
 
 export { ZERO_HASH };
+export { isoNs } from "./encode.js";
 
 export interface AuditRun {
   agentId: string;
@@ -39,7 +40,7 @@ export interface AuditWriterOptions {
   logPath: string;
   policy: Policy;
   run: AuditRun;
-  /** Bytes per ring.read() (default 1 MiB). */
+  /** Bytes per ring.read() while the ring is quiet (default 1 MiB); a busy ring is read in up to 4× bigger batches, at most half the ring. */
   batchBytes?: number;
 }
 
@@ -69,16 +70,15 @@ export interface AuditWriter {
   summary(): AuditSummary;
 }
 
-/** A line's fields: what pino serializes (`time` is added first by the timestamp hook). */
-type Entry = Record<string, unknown>;
-
-const ERRNO_NAMES: Map<number, string> = new Map(Object.entries(osConstants.errno).map(([k, v]) => [v, k]));
-
 const PENDING_WAIT_MS = 2000;
+/** The batch buffer's first size; it grows to the biggest batch. */
+const OUT_START = 4 << 20;
+/** `,"prev":"<64 hex>"}` and the newline */
+const PREV_TAIL_BYTES = 80;
 
 // crypto.hash (Node >= 20.12) is one native call; createHash costs an object per line.
-const oneShot = (nodeCrypto as { hash?: (alg: string, data: string, enc: "hex") => string }).hash;
-const sha256Hex: (s: string) => string = oneShot ? (s) => oneShot("sha256", s, "hex") : (s) => nodeCrypto.createHash("sha256").update(s).digest("hex");
+const oneShot = (nodeCrypto as { hash?: (alg: string, data: Uint8Array, enc: "hex") => string }).hash;
+const sha256Hex: (b: Uint8Array) => string = oneShot ? (b) => oneShot("sha256", b, "hex") : (b) => nodeCrypto.createHash("sha256").update(b).digest("hex");
 
 function trajecktVersion(): string {
   try {
@@ -86,23 +86,6 @@ function trajecktVersion(): string {
   } catch {
     return "unknown";
   }
-}
-
-/** A byte value as it goes into a line: the text, or {"$b64": …} (runtime/actions.ts reads it back). */
-function jsonBytes(v: ByteValue): string | { $b64: string } {
-  return typeof v === "string" ? v : { $b64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") };
-}
-
-let isoSec = -1n;
-let isoPrefix = "";
-/** CLOCK_REALTIME ns → "2025-01-02T03:04:05.123456789Z". */
-export function isoNs(ns: bigint): string {
-  const sec = ns / 1_000_000_000n;
-  if (sec !== isoSec) {
-    isoSec = sec;
-    isoPrefix = new Date(Number(sec) * 1000).toISOString().slice(0, 19);
-  }
-  return `${isoPrefix}.${(ns % 1_000_000_000n).toString().padStart(9, "0")}Z`;
 }
 
 function nowNs(): bigint {
@@ -113,29 +96,24 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** Check the batch's record lengths (what decodeRecords checks) before any line is made from it. */
+function checkLengths(buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) {
+    if (buf.length - off < REC_SIZE) throw new TrjError("bad-record", `audit record: ${buf.length - off} trailing bytes are not a record`);
+    const len = recordLength(buf, off, buf.length - off);
+    if (len === 0) throw new TrjError("bad-record", `audit record: unpublished record at byte ${off}`);
+    off += len;
+  }
+}
+
 export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
   const { ring, logPath, policy, run } = opts;
-  const batchBytes = opts.batchBytes ?? 1 << 20;
+  const minBatch = opts.batchBytes ?? 1 << 20;
+  let maxBatch = minBatch; // set from the ring's size below
+  let batchBytes = minBatch;
   const info: PolicyInfo = policy.info();
-  const rules = info.rules;
-
-  // ---- the serializer -------------------------------------------------------
-  const out: string[] = [];
-  let timeField = "";
-  const logger = pino(
-    {
-      base: null,
-      // the level key formatted away, and our time as the first key: the line
-      // starts `{"time":…` (pino adds "," before every other key)
-      formatters: { level: () => ({}) },
-      timestamp: () => timeField,
-    },
-    { write: (s: string) => void out.push(s) },
-  );
-
-  const fd = openSync(logPath, "wx", 0o600);
-  let prev = ZERO_HASH;
-  let pendingText = ""; // serialized, not yet written (a write failed)
+  const policyHash = info.hash;
 
   const counts: AuditSummary = {
     entries: 0,
@@ -152,106 +130,55 @@ export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
     chainHead: ZERO_HASH,
   };
 
-  /** Serialize one entry into the batch and move the chain on. */
-  function emit(timeNs: bigint, e: Entry): void {
-    timeField = `"time":"${isoNs(timeNs)}"`;
-    e["prev"] = prev;
-    logger.info(e);
-    const line = out.pop();
-    if (line === undefined || !line.startsWith('{"time":')) {
-      throw new TrjError("internal", "audit writer: pino produced no line or an unexpected one");
+  // ---- the serializers --------------------------------------------------------
+  const viaPino = pinoSerializer();
+  const encoder = new LineEncoder({ agentId: run.agentId, policyHash, rules: info.rules }, counts);
+
+  const fd = openSync(logPath, "wx", 0o600);
+  let prev = ZERO_HASH;
+  // The batch's bytes, written once per pass and reused (a fresh buffer per
+  // batch costs page faults); after a failed write it holds what is left.
+  let out = Buffer.allocUnsafe(OUT_START);
+  let outLen = 0;
+
+  /** Close a line body with its `prev`, hash the line once, and queue it for the batch. */
+  function chain(body: string): void {
+    const need = outLen + body.length * 3 + PREV_TAIL_BYTES;
+    if (need > out.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, need));
+      out.copy(bigger, 0, 0, outLen);
+      out = bigger;
     }
-    prev = sha256Hex(line.slice(0, -1));
-    pendingText += line;
+    const start = outLen;
+    outLen += out.write(body, outLen, "utf8");
+    outLen += out.write(`,"prev":"${prev}"}`, outLen, "latin1");
+    prev = sha256Hex(out.subarray(start, outLen));
+    out[outLen++] = 0x0a;
     counts.entries++;
+  }
+
+  /** A rare entry, through pino. */
+  function emit(timeNs: bigint, e: Entry): void {
+    chain(viaPino(timeNs, e));
   }
 
   /** Write the batch; true when every byte reached the kernel. */
   function flush(): boolean {
-    const buf = Buffer.from(pendingText, "utf8");
     let off = 0;
     try {
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      while (off < outLen) off += writeSync(fd, out, off, outLen - off);
     } catch (e) {
       // keep what was not written; the ring is not released, so the agent
       // blocks once it is full instead of running unrecorded
-      pendingText = buf.subarray(off).toString("utf8");
+      out.copy(out, 0, off, outLen);
+      outLen -= off;
       lastWriteError = e as Error;
       return false;
     }
-    pendingText = "";
+    outLen = 0;
     return true;
   }
   let lastWriteError: Error | undefined;
-
-  const policyHash = info.hash;
-
-  function recordEntry(r: AuditRecord): Entry {
-    const f = r.fields;
-    if (r.kind === "lost") {
-      counts.lost++;
-      return { kind: "lost", pid: r.pid, agent: run.agentId, decision: "deny", note: "the process died while recording a decision; the call did not complete" };
-    }
-    if (r.kind === "proc.start") {
-      counts.processes++;
-      const hash = f.policyHash ?? null;
-      const e: Entry = { seq: r.seq, proc: r.proc, pid: r.pid, tid: r.tid, agent: run.agentId, kind: "proc.start" };
-      if (f.exe !== undefined) e["exe"] = jsonBytes(f.exe);
-      if (f.ppid !== undefined) e["ppid"] = f.ppid;
-      if (f.note !== undefined) e["note"] = jsonBytes(f.note);
-      if (f.argv !== undefined) e["argv"] = f.argv.map(jsonBytes);
-      if (f.cwd !== undefined) e["cwd"] = jsonBytes(f.cwd);
-      e["policy"] = hash;
-      if (hash !== policyHash) e["policy_mismatch"] = true;
-      if (r.vfork) e["vfork"] = true;
-      if (f.truncated) e["truncated"] = f.truncated;
-      return e;
-    }
-    counts.decisions++;
-    if (r.decision === "allow") counts.allowed++;
-    else counts.denied++;
-    if (r.flagged) counts.flagged++;
-    if (r.observed) counts.observed++;
-    const rule = r.rule >= 0 ? rules[r.rule] : undefined;
-    const reason = r.reason === "rule" ? (rule ? rule.reason : null) : r.reason;
-    let error: string | undefined;
-    if (r.cause === "unresolvable") error = ERRNO_NAMES.get(r.error) ?? `errno-${r.error}`;
-    else if (r.reason === "eval-error") error = EVAL_ERRORS[r.error] ?? `error-${r.error}`;
-    const e: Entry = {
-      seq: r.seq,
-      proc: r.proc,
-      pid: r.pid,
-      tid: r.tid,
-      agent: run.agentId,
-      kind: r.kind,
-      decision: r.decision,
-      verdict: r.verdict,
-      rule: rule ? rule.name : r.rule >= 0 ? `#${r.rule}` : null,
-      reason,
-      cause: r.cause,
-    };
-    if (error !== undefined) e["error"] = error;
-    e["flagged"] = r.flagged;
-    e["observed"] = r.observed;
-    if (r.nested) e["nested"] = true;
-    if (r.vfork) e["vfork"] = true;
-    e["eval_ns"] = r.evalNs;
-    if (r.verdict === "ask" || r.askMs > 0) e["ask_ms"] = r.askMs;
-    e["policy"] = policyHash;
-    if (f.path !== undefined) e["path"] = jsonBytes(f.path);
-    if (f.path2 !== undefined) e["path2"] = jsonBytes(f.path2);
-    if (f.exe !== undefined) e["exe"] = jsonBytes(f.exe);
-    if (f.argv !== undefined) e["argv"] = f.argv.map(jsonBytes);
-    if (f.cmdline !== undefined) e["cmdline"] = jsonBytes(f.cmdline);
-    if (f.argc !== undefined) e["argc"] = f.argc;
-    if (f.host !== undefined) e["host"] = jsonBytes(f.host);
-    if (f.ip !== undefined) e["ip"] = f.ip;
-    if (f.port !== undefined) e["port"] = f.port;
-    if (f.family !== undefined) e["family"] = jsonBytes(f.family);
-    if (f.cwd !== undefined) e["cwd"] = jsonBytes(f.cwd);
-    if (f.truncated) e["truncated"] = f.truncated;
-    return e;
-  }
 
   function brokenEntry(err: unknown): void {
     counts.broken = true;
@@ -259,12 +186,32 @@ export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
     emit(nowNs(), { kind: "ring.broken", agent: run.agentId, error: e.code ?? "ring-read-failed", note: e.message });
   }
 
+  /** One line per record in the batch (a record that does not parse: a record.bad line). */
+  function encodeBatch(buf: Buffer): number {
+    checkLengths(buf);
+    let n = 0;
+    for (let off = 0; off < buf.length; n++) {
+      const len = buf.readUInt32LE(off);
+      let body: string;
+      try {
+        body = encoder.encode(buf, off, len);
+      } catch (e) {
+        if (!(e instanceof TrjError)) throw e;
+        counts.badRecords++;
+        body = viaPino(buf.readBigUInt64LE(off + REC.timeNs), { kind: "record.bad", pid: buf.readInt32LE(off + REC.pid), agent: run.agentId, decision: "deny", note: e.message });
+      }
+      chain(body);
+      off += len;
+    }
+    return n;
+  }
+
   /**
    * One read → lines → write → release. Returns the records handled (0 when
    * the ring had nothing, or is broken, or a write is failing).
    */
   function pass(): number {
-    if (pendingText !== "") {
+    if (outLen > 0) {
       if (!flush()) return 0;
       ring.release();
     }
@@ -279,17 +226,19 @@ export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
       return 0;
     }
     if (buf === null) return 0;
-    const recs = decodeRecords(buf, (why, r) => {
-      counts.badRecords++;
-      emit(r?.timeNs ?? nowNs(), { kind: "record.bad", pid: r?.pid ?? null, agent: run.agentId, decision: "deny", note: why });
-    });
-    for (const r of recs) emit(r.timeNs, recordEntry(r));
+    // a busy ring: fewer, bigger batches; a quiet one: back to the small batch
+    if (buf.length > batchBytes / 2) batchBytes = Math.min(batchBytes * 2, maxBatch);
+    else if (buf.length < batchBytes / 8) batchBytes = Math.max(batchBytes / 2, minBatch);
+    const n = encodeBatch(buf);
     if (flush()) ring.release();
-    return recs.length;
+    return n;
   }
 
   // ---- run.start ------------------------------------------------------------
   const st = ring.state();
+  // up to 4× the batch, but never more than half the ring: the producers keep
+  // the other half to fill while a batch is being written
+  maxBatch = Math.max(minBatch, Math.min(minBatch * 4, st.dataSize / 2));
   emit(nowNs(), {
     kind: "run.start",
     agent: run.agentId,

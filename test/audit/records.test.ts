@@ -45,7 +45,7 @@ describe("layout", () => {
       '  printf("hdr.size %zu\\n", sizeof(struct trj_ring_header));',
       '  printf("rec.size %zu\\n", sizeof(struct trj_rec));',
       '  printf("magic %u\\nheader %u\\nmaxrec %u\\nlost %u\\nprocstart %u\\n", TRJ_RING_MAGIC, TRJ_RING_HEADER_SIZE, TRJ_RING_MAX_RECORD, TRJ_REC_LOST, TRJ_REC_PROC_START);',
-      '  printf("af.ppid %u\\naf.policy_hash %u\\nflag.vfork %u\\n", TRJ_AF_PPID, TRJ_AF_POLICY_HASH, TRJ_RECF_VFORK);',
+      '  printf("af.ppid %u\\naf.policy_hash %u\\naf.exe_name %u\\nflag.vfork %u\\n", TRJ_AF_PPID, TRJ_AF_POLICY_HASH, TRJ_AF_EXE_NAME, TRJ_RECF_VFORK);',
       "  return 0;",
       "}",
     ];
@@ -66,6 +66,7 @@ describe("layout", () => {
     expect(Number(got["procstart"])).toBe(REC_PROC_START);
     expect(Number(got["af.ppid"])).toBe(AF.PPID);
     expect(Number(got["af.policy_hash"])).toBe(AF.POLICY_HASH);
+    expect(Number(got["af.exe_name"])).toBe(AF.EXE_NAME);
     expect(Number(got["flag.vfork"])).toBe(RECF.VFORK);
   });
 });

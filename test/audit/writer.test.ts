@@ -141,6 +141,21 @@ describe("the writer", () => {
     w.ring.unmap();
   });
 
+  it("logs_a_record_that_does_not_parse_in_its_place_and_writes_the_rest", async () => {
+    const recs = standardRecords();
+    recs.splice(3, 0, { kind: 0, proc: 9, seq: 0, pid: 555, fields: [[AF.PORT, "12"]] }); // a 2-byte int64
+    const w = await writeLog(recs);
+    expect(w.entries.map((e) => e["kind"])).toEqual(["run.start", "proc.start", "file.read", "file.read", "record.bad", "exec", "proc.start", "file.read", "exec", "net.connect", "file.read", "run.end"]);
+    expect(w.entries[4]).toMatchObject({ kind: "record.bad", pid: 555, agent: "agent-7", decision: "deny", time: "2023-11-14T22:13:20.123456789Z" });
+    expect(w.entries[4]?.["note"]).toMatch(/int64 but has 2 bytes/);
+    expect(w.summary).toMatchObject({ badRecords: 1, decisions: 7 });
+    expect(w.entries[11]).toMatchObject({ bad_records: 1 });
+    const r = verifyLog(w.text);
+    expect(r.ok).toBe(true);
+    expect(r.warnings.map((x) => x.line)).toEqual([5]);
+    w.ring.unmap();
+  });
+
   it("logs_a_broken_ring_and_ends_the_log_cleanly", async () => {
     const w = await writeLog([procStart(1, 100)], {
       beforeStop: (p) => {
@@ -248,6 +263,57 @@ describe("verify", () => {
     expect(r.problems[0]?.message).toMatch(/not proc.start/);
     w.ring.unmap();
   });
+
+  it("accepts_a_vfork_childs_one_off_proc", async () => {
+    // dash runs `sleep` through vfork: the child's exec is recorded under a
+    // proc of its own, seq 0, flagged vfork, with no proc.start
+    const w = await writeLog([
+      procStart(1, 100),
+      { kind: 8, proc: 2, seq: 0, pid: 101, flags: RECF.VFORK, fields: [[AF.EXE, "/usr/bin/sleep"], [AF.ARGV, "sleep"], [AF.ARGV, "1"]] },
+      { kind: 8, proc: 3, seq: 0, pid: 102, flags: RECF.VFORK, decision: 2, reason: 0, rule: ruleIndex("no_curl"), fields: [[AF.EXE, "/usr/bin/curl"]] },
+      { kind: 0, proc: 1, seq: 1, pid: 100, fields: [[AF.PATH, "/a"]] },
+    ]);
+    expect(w.entries[2]).toMatchObject({ kind: "exec", proc: 2, seq: 0, vfork: true });
+    const r = verifyLog(w.text);
+    expect(r.problems).toEqual([]);
+    expect(r).toMatchObject({ ok: true, processes: 3 });
+    w.ring.unmap();
+  });
+
+  it("a_vfork_entry_does_not_excuse_a_proc_that_starts_past_seq_0", async () => {
+    const w = await writeLog([{ kind: 8, proc: 2, seq: 1, pid: 101, flags: RECF.VFORK, fields: [[AF.EXE, "/usr/bin/sleep"]] }]);
+    const r = verifyLog(w.text);
+    expect(r.ok).toBe(false);
+    expect(r.problems[0]?.message).toMatch(/proc 2: its first entry is exec, not proc.start/);
+    w.ring.unmap();
+  });
+
+  it("checks_a_200k_line_log_in_seconds", () => {
+    const hash = testPolicy().info().hash;
+    const lines: string[] = [];
+    let prev = ZERO_HASH;
+    const push = (body: string): void => {
+      const line = `${body},"prev":"${prev}"}`;
+      prev = createHash("sha256").update(line).digest("hex");
+      lines.push(line);
+    };
+    const n = 200_000;
+    push(`{"time":"2025-01-02T03:04:05.000000000Z","kind":"run.start","agent":"a","policy":"${hash}"`);
+    push(`{"time":"2025-01-02T03:04:05.000000000Z","seq":0,"proc":1,"pid":10,"tid":10,"agent":"a","kind":"proc.start","policy":"${hash}"`);
+    for (let i = 1; i < n; i++) {
+      push(
+        `{"time":"2025-01-02T03:04:05.${String(i).padStart(9, "0")}Z","seq":${i},"proc":1,"pid":10,"tid":10,"agent":"a","kind":"file.read","decision":"allow","verdict":"allow","rule":null,"reason":"default","cause":"policy","flagged":false,"observed":false,"eval_ns":150,"policy":"${hash}","path":"/work/project/src/module_1/file_${i}.py"`,
+      );
+    }
+    push(`{"time":"2025-01-02T03:04:06.000000000Z","kind":"run.end","agent":"a","policy":"${hash}","decisions":${n - 1},"allowed":${n - 1},"denied":0,"flagged":0,"observed":0,"lost":0,"processes":1`);
+    const text = lines.join("\n") + "\n";
+    const t0 = performance.now();
+    const r = verifyLog(text);
+    const ms = performance.now() - t0;
+    expect(r.problems).toEqual([]);
+    expect(r.entries).toBe(n + 2);
+    expect(ms).toBeLessThan(10_000); // about 2 s on a 2-vCPU VM
+  }, 60_000);
 
   it("an_edited_run_end_count_fails", async () => {
     const w = await writeLog();
