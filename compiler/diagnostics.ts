@@ -39,6 +39,7 @@ export const CODES = {
   "shadowed-rule": "an allow/ask/flag rule that a broader deny always overrides",
   "example-failed": "an inline example evaluated to another decision",
   "too-large": "the policy exceeds a size limit of the bytecode format",
+  "backstop-wide": "a rule's condition has no fixed directory, so the kernel backstop grants a right on /",
 } as const;
 
 export type Code = keyof typeof CODES;

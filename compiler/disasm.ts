@@ -4,7 +4,8 @@
 // It reads the table independently of the emitter (offsets from format.ts).
 
 import { KINDS } from "./catalog.js";
-import { CLS, DECISION_NAME, DFA, F_REQUIRED, HDR, OP, OP_NAME, SEC, SIZE, TYPE_NAME } from "./format.js";
+import { BS_KIND, BSE, BSM, CLS, DECISION_NAME, DFA, F_REQUIRED, HDR, OP, OP_NAME, SEC, SIZE, TYPE_NAME } from "./format.js";
+import { metaText, rightsText } from "./lower/backstop.js";
 
 export interface DisasmOptions {
   /** Also print DFA transitions and interval bounds (long). */
@@ -59,6 +60,16 @@ export function disassemble(file: Uint8Array, opts: DisasmOptions = {}): string 
     const extra = [r.reason ? `reason ${JSON.stringify(r.reason)}` : "", r.decision === "ask" ? `timeout ${r.timeout}ms` : ""].filter(Boolean).join("  ");
     p(`  r${i}  ${r.name}  ${r.decision}  line ${r.line}:${r.col}  ${kinds.length === KINDS.length ? "*" : kinds.join(",")}${extra ? "  " + extra : ""}`);
   });
+  p();
+  const bs = readBackstop(file);
+  p(`backstop (${bs.length}):`);
+  for (const e of bs) {
+    if (e.kind === BS_KIND.META) p(`  meta  ${metaText(e.access)}`);
+    else if (e.kind === BS_KIND.PATH) p(`  path  ${JSON.stringify(e.path)}  ${rightsText(e.access)}`);
+    else if (e.kind === BS_KIND.TCP_CONNECT) p(`  tcp_connect  ${e.port}`);
+    else if (e.kind === BS_KIND.TCP_BIND) p(`  tcp_bind  ${e.port}`);
+    else p(`  ?kind${e.kind}  access 0x${e.access.toString(16)}  port ${e.port}`);
+  }
   p();
   p("classifiers:");
   records(SEC.CLASSIFIERS, SIZE.classifier).forEach((o, i) => {
@@ -117,5 +128,51 @@ export function disassemble(file: Uint8Array, opts: DisasmOptions = {}): string 
     p(`block r${i} ${r.name} (line ${r.line}):`);
     for (let pc = r.codeOff; pc < r.codeOff + r.codeLen; pc++) p(`  ${String(pc).padStart(5)}: ${insn(pc)}`);
   });
+  return out.join("\n") + "\n";
+}
+
+export interface BackstopEntry {
+  kind: number; // BS_KIND
+  access: number;
+  path: string; // latin1 view of the path bytes ("" if none)
+  port: number;
+}
+
+/** The BACKSTOP section of a table, entry by entry (META first in a valid table). */
+export function readBackstop(file: Uint8Array): BackstopEntry[] {
+  const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const u32 = (o: number) => v.getUint32(o, true);
+  const strOff = u32(HDR.sections + SEC.STRINGS * 8);
+  const off = u32(HDR.sections + SEC.BACKSTOP * 8), size = u32(HDR.sections + SEC.BACKSTOP * 8 + 4);
+  return Array.from({ length: Math.floor(size / SIZE.bsEntry) }, (_, i) => {
+    const o = off + i * SIZE.bsEntry;
+    const po = u32(o + BSE.path), pl = u32(o + BSE.path + 4);
+    return {
+      kind: u32(o + BSE.kind), access: u32(o + BSE.access),
+      path: Buffer.from(file.subarray(strOff + po, strOff + po + pl)).toString("latin1"), port: u32(o + BSE.port),
+    };
+  });
+}
+
+/** The backstop for people: rights per path, ports, families (`trajeckt check --backstop`). */
+export function describeBackstop(file: Uint8Array): string {
+  const bs = readBackstop(file);
+  const meta = bs.find((e) => e.kind === BS_KIND.META)?.access ?? 0;
+  const paths = bs.filter((e) => e.kind === BS_KIND.PATH);
+  const ports = (kind: number, any: number) =>
+    meta & any ? "any port" : bs.filter((e) => e.kind === kind).map((e) => String(e.port)).join(", ") || "none";
+  const fam = [["inet", BSM.FAMILY_INET], ["inet6", BSM.FAMILY_INET6], ["unix", BSM.FAMILY_UNIX], ["netlink", BSM.FAMILY_NETLINK], ["other", BSM.FAMILY_OTHER]]
+    .filter(([, b]) => meta & (b as number)).map(([n]) => n).join(", ") || "none";
+  const width = Math.max(4, ...paths.map((e) => JSON.stringify(e.path).length));
+  const out = ["kernel backstop (the most the kernel lets the agent do; the policy decides inside it):"];
+  const def = DECISION_NAME[new DataView(file.buffer, file.byteOffset, file.byteLength).getUint32(HDR.defaultDecision, true)];
+  if (def !== "deny") out.push(`  default ${def}: the backstop bounds nothing; only the library's decisions apply`);
+  out.push("  files:");
+  if (paths.length === 0) out.push("    nothing");
+  for (const e of paths) out.push(`    ${JSON.stringify(e.path).padEnd(width)}  ${rightsText(e.access).split(",").join(", ")}`);
+  out.push(`  tcp connect: ${ports(BS_KIND.TCP_CONNECT, BSM.TCP_CONNECT_ANY)}`);
+  out.push(`  tcp bind: ${ports(BS_KIND.TCP_BIND, BSM.TCP_BIND_ANY)}`);
+  out.push(`  socket families: ${fam}`);
+  out.push(`  exec of a file descriptor: ${meta & BSM.EXEC_FD ? "allowed" : "refused"}`);
   return out.join("\n") + "\n";
 }

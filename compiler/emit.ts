@@ -4,9 +4,10 @@
 
 import { createHash } from "node:crypto";
 import { endianness } from "node:os";
-import { HDR, SEC, SIZE, TRJ_FORMAT_VERSION, TRJ_MAGIC, TYPE } from "./format.js";
+import { BS_KIND, HDR, SEC, SIZE, TRJ_FORMAT_VERSION, TRJ_MAGIC, TYPE } from "./format.js";
+import type { BsEntry } from "./lower/backstop.js";
 import type { Program } from "./lower/program.js";
-import { stringToBytes } from "./parse.js";
+import { bytesToString, stringToBytes } from "./parse.js";
 
 const LITTLE_ENDIAN = endianness() === "LE";
 
@@ -55,7 +56,10 @@ class Strings {
   }
 }
 
-export function emit(p: Program, sourceSha256: Uint8Array): Uint8Array {
+/** META alone, no rights: what a table without a computed backstop carries. */
+const NO_BACKSTOP: BsEntry[] = [{ kind: BS_KIND.META, access: 0, path: null, port: 0 }];
+
+export function emit(p: Program, sourceSha256: Uint8Array, backstop: BsEntry[] = NO_BACKSTOP): Uint8Array {
   const str = new Strings();
   const sections: Bytes[] = Array.from({ length: SEC.COUNT }, () => new Bytes());
   const w = (id: number) => sections[id]!;
@@ -116,6 +120,12 @@ export function emit(p: Program, sourceSha256: Uint8Array): Uint8Array {
     b.u32(c.atomsOff); b.u32(c.atomsLen); b.u32(c.rulesOff); b.u32(c.rulesLen);
   }
   for (const x of p.lists) w(SEC.LISTS).u32(x);
+  for (const e of backstop) { // computed and sorted by lower/backstop.ts
+    const b = w(SEC.BACKSTOP);
+    b.u32(e.kind); b.u32(e.access);
+    strRef(b, e.path === null ? null : bytesToString(e.path));
+    b.u32(e.port); b.u32(0);
+  }
   // Header strings go in last so the table above is complete before we copy it.
   const nameRef = str.ref(p.name);
   const versionRef = str.ref(p.version);

@@ -3,7 +3,7 @@
 // number here differs from it. Change both or neither.
 
 export const TRJ_MAGIC = 0x424a5254;
-export const TRJ_FORMAT_VERSION = 3;
+export const TRJ_FORMAT_VERSION = 4;
 
 export const LIMITS = {
   maxFileSize: 256 << 20,
@@ -34,7 +34,8 @@ export const SEC = {
   CLASSES: 7,
   LISTS: 8,
   DATA: 9,
-  COUNT: 10,
+  BACKSTOP: 10,
+  COUNT: 11,
 } as const;
 
 export const OP = {
@@ -53,7 +54,7 @@ export const OP_NAME: Record<number, string> = Object.fromEntries(
 export const F_REQUIRED = 0x01;
 
 export const SIZE = {
-  header: 184,
+  header: 192,
   insn: 16,
   field: 12,
   entry: 8,
@@ -62,7 +63,44 @@ export const SIZE = {
   classifier: 40,
   class: 16,
   key: 16,
+  bsEntry: 24,
 } as const;
+
+/** trj_bs_kind: what a BACKSTOP entry describes. */
+export const BS_KIND = { META: 0, PATH: 1, TCP_CONNECT: 2, TCP_BIND: 3 } as const;
+
+/** trj_bs_access: Landlock-shaped file rights on a path and everything beneath it. */
+export const BS = {
+  READ: 1 << 0,
+  READ_DIR: 1 << 1,
+  WRITE: 1 << 2,
+  TRUNCATE: 1 << 3,
+  CREATE: 1 << 4, // make regular files, fifos, sockets, symlinks (on the directory)
+  MKDIR: 1 << 5,
+  REMOVE: 1 << 6,
+  EXEC: 1 << 7,
+  REFER: 1 << 8, // rename/link across directories
+  ALL_FILE: (1 << 9) - 1,
+} as const;
+
+/** trj_bs_meta: bits of the BACKSTOP section's first (META) entry. */
+export const BSM = {
+  TCP_CONNECT_ANY: 1 << 0,
+  TCP_BIND_ANY: 1 << 1,
+  FAMILY_INET: 1 << 2,
+  FAMILY_INET6: 1 << 3,
+  FAMILY_UNIX: 1 << 4,
+  FAMILY_NETLINK: 1 << 5,
+  FAMILY_OTHER: 1 << 6,
+  EXEC_FD: 1 << 7,
+  ALL: (1 << 8) - 1,
+} as const;
+
+/** Longest path a PATH entry may hold (TRJ_BS_MAX_PATH). */
+export const BS_MAX_PATH = 4096;
+
+/** Byte offsets of trj_bs_entry members. */
+export const BSE = { kind: 0, access: 4, path: 8, port: 16, reserved: 20 } as const;
 
 /**
  * Shape of a DFA table in DATA (trj_isa.h, TRJ_DFA_*): byte_class[byteClassSize],

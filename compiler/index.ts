@@ -1,5 +1,5 @@
 // The compiler pipeline, written as data: parse → check → lower → lint →
-// generate → run examples. Each stage collects diagnostics; the run stops after
+// backstop → generate → run examples. Each stage collects diagnostics; the run stops after
 // a stage that reported an error.
 
 import { createHash } from "node:crypto";
@@ -17,6 +17,7 @@ import { DfaTooLarge } from "./automata/index.js";
 import { Diagnostics, type Diagnostic } from "./diagnostics.js";
 import { emit } from "./emit.js";
 import { runExamples } from "./examples.js";
+import { computeBackstop } from "./lower/backstop.js";
 import { lowerPolicy } from "./lower/policy.js";
 import { buildProgram, ProgramTooLarge } from "./lower/program.js";
 import { parsePolicy } from "./parse.js";
@@ -60,7 +61,8 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
   try {
     const program = buildProgram(ir);
     checkShadowed(ir, program, diags);
-    bytes = emit(program, createHash("sha256").update(source).digest());
+    const backstop = computeBackstop(ir, diags);
+    bytes = emit(program, createHash("sha256").update(source).digest(), backstop.entries);
   } catch (e) {
     if (!(e instanceof ProgramTooLarge) && !(e instanceof DfaTooLarge)) throw e;
     diags.error("too-large", policy.loc, `the policy is too large to compile: ${e.message}`, "split it or simplify its patterns");

@@ -50,6 +50,8 @@ typedef struct trj_policy {
     uint32_t n_lists;
     const uint8_t *data;
     uint32_t data_size;
+    const trj_bs_entry *backstop;
+    uint32_t n_backstop;
 } trj_policy;
 
 /* One field value handed to trj_eval, indexed by slot. */
@@ -125,6 +127,20 @@ const char *trj_field_name(const trj_policy *p, uint32_t slot, uint32_t *len); /
 const char *trj_rule_name(const trj_policy *p, uint32_t rule, uint32_t *len);
 const char *trj_rule_reason(const trj_policy *p, uint32_t rule, uint32_t *len);
 const uint8_t *trj_policy_hash(const trj_policy *p); /* body SHA-256, 32 bytes */
+
+/*
+ * Any trj_str of a loaded policy (a trj_bs_entry's path, ...): a pointer into
+ * STRINGS, not NUL-terminated, *len bytes. NULL with *len = 0 if the policy is
+ * not loaded or the reference lies outside STRINGS.
+ */
+const char *trj_string(const trj_policy *p, trj_str s, uint32_t *len);
+
+/*
+ * The kernel backstop (BACKSTOP section, trj_isa.h): *entries points at the
+ * verified entries (META first, then sorted PATH / TCP_CONNECT / TCP_BIND),
+ * *n >= 1. 0, or -EINVAL if the policy is not loaded.
+ */
+int trj_backstop(const trj_policy *p, const trj_bs_entry **entries, uint32_t *n);
 
 #ifdef __cplusplus
 }

@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 #define TRJ_MAGIC 0x424a5254u /* "TRJB" read as little-endian u32 */
-#define TRJ_FORMAT_VERSION 3u
+#define TRJ_FORMAT_VERSION 4u
 
 /* ---- limits the verifier enforces ------------------------------------- */
 #define TRJ_MAX_FILE_SIZE (256u << 20) /* bytes */
@@ -95,7 +95,8 @@ enum trj_section_id {
     TRJ_SEC_CLASSES = 7,     /* trj_class[] */
     TRJ_SEC_LISTS = 8,       /* uint32_t[]: sorted atom lists and rule lists */
     TRJ_SEC_DATA = 9,        /* classifier tables, see trj_classifier */
-    TRJ_SEC_COUNT = 10
+    TRJ_SEC_BACKSTOP = 10,   /* trj_bs_entry[]: the kernel backstop */
+    TRJ_SEC_COUNT = 11
 };
 
 typedef struct trj_section {
@@ -207,6 +208,55 @@ typedef struct trj_class {
     uint32_t rules_len;
 } trj_class;
 
+/* ---- the kernel backstop (BACKSTOP section) ----------------------------
+ *
+ * A coarse, allow-only region the compiler computed from the policy: every
+ * path tree, TCP port and socket family any rule that can allow (allow, flag,
+ * ask; or a default of allow/ask) could ever allow. trajeckt-exec turns it into
+ * a Landlock ruleset and a seccomp filter, so what LD_PRELOAD cannot see is
+ * still bounded. The library enforces the policy itself; this only bounds it.
+ *
+ * Entries are sorted by (kind, path bytes, port) without duplicates, so the
+ * table is canonical; exactly one META entry, first. An empty section is
+ * invalid: every compiled policy has at least META.
+ */
+enum trj_bs_kind { TRJ_BS_META = 0, TRJ_BS_PATH = 1, TRJ_BS_TCP_CONNECT = 2, TRJ_BS_TCP_BIND = 3 };
+
+enum trj_bs_access { /* Landlock-shaped file rights on a path and everything beneath it */
+    TRJ_BS_READ = 1u << 0,
+    TRJ_BS_READ_DIR = 1u << 1,
+    TRJ_BS_WRITE = 1u << 2,
+    TRJ_BS_TRUNCATE = 1u << 3,
+    TRJ_BS_CREATE = 1u << 4, /* make regular files, fifos, sockets, symlinks (on the directory) */
+    TRJ_BS_MKDIR = 1u << 5,
+    TRJ_BS_REMOVE = 1u << 6,
+    TRJ_BS_EXEC = 1u << 7,
+    TRJ_BS_REFER = 1u << 8, /* rename/link across directories */
+    TRJ_BS_ALL_FILE = (1u << 9) - 1
+};
+
+enum trj_bs_meta {
+    TRJ_BSM_TCP_CONNECT_ANY = 1u << 0, /* some rule can allow net.connect on any port */
+    TRJ_BSM_TCP_BIND_ANY = 1u << 1,
+    TRJ_BSM_FAMILY_INET = 1u << 2,
+    TRJ_BSM_FAMILY_INET6 = 1u << 3,
+    TRJ_BSM_FAMILY_UNIX = 1u << 4,
+    TRJ_BSM_FAMILY_NETLINK = 1u << 5,
+    TRJ_BSM_FAMILY_OTHER = 1u << 6,
+    TRJ_BSM_EXEC_FD = 1u << 7, /* exec of a descriptor (fexecve, execveat AT_EMPTY_PATH) could be allowed */
+    TRJ_BSM_ALL = (1u << 8) - 1
+};
+
+#define TRJ_BS_MAX_PATH 4096u /* bytes of a PATH entry's path (PATH_MAX) */
+
+typedef struct trj_bs_entry {
+    uint32_t kind;     /* trj_bs_kind */
+    uint32_t access;   /* PATH: trj_bs_access bits; META: trj_bs_meta bits; TCP_*: 0 */
+    trj_str path;      /* PATH: absolute, normalized, no trailing '/' except "/" itself; else {0,0} */
+    uint32_t port;     /* TCP_*: 0..65535; else 0 */
+    uint32_t reserved; /* 0 */
+} trj_bs_entry;        /* 24 bytes */
+
 /* ---- instructions ------------------------------------------------------ */
 /*
  * Fixed 16 bytes. Jumps are relative and forward only: target = pc + 1 + off.
@@ -250,7 +300,7 @@ typedef struct trj_insn {
 #else
 #define TRJ_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
-#define TRJ_HEADER_SIZE 184u
+#define TRJ_HEADER_SIZE 192u
 #define TRJ_INSN_SIZE 16u
 #define TRJ_FIELD_SIZE 12u
 #define TRJ_ENTRY_SIZE 8u
@@ -259,6 +309,7 @@ typedef struct trj_insn {
 #define TRJ_CLASSIFIER_SIZE 40u
 #define TRJ_CLASS_SIZE 16u
 #define TRJ_KEY_SIZE 16u
+#define TRJ_BS_ENTRY_SIZE 24u
 
 TRJ_STATIC_ASSERT(sizeof(trj_header) == TRJ_HEADER_SIZE, "header size");
 TRJ_STATIC_ASSERT(sizeof(trj_insn) == TRJ_INSN_SIZE, "insn size");
@@ -269,5 +320,6 @@ TRJ_STATIC_ASSERT(sizeof(trj_atom) == TRJ_ATOM_SIZE, "atom size");
 TRJ_STATIC_ASSERT(sizeof(trj_classifier) == TRJ_CLASSIFIER_SIZE, "classifier size");
 TRJ_STATIC_ASSERT(sizeof(trj_class) == TRJ_CLASS_SIZE, "class size");
 TRJ_STATIC_ASSERT(sizeof(trj_key) == TRJ_KEY_SIZE, "key size");
+TRJ_STATIC_ASSERT(sizeof(trj_bs_entry) == TRJ_BS_ENTRY_SIZE, "backstop entry size");
 
 #endif /* TRJ_ISA_H */

@@ -29,6 +29,7 @@ static const struct {
     {"lists", trj_check_lists},
     {"classifiers", trj_check_classifiers},
     {"reachability", trj_check_reachability},
+    {"backstop", trj_check_backstop},
 };
 
 static int run_passes(vctx *v)
@@ -165,7 +166,7 @@ const char *trj_vlabel_insn(const vctx *v, uint32_t insn, char *buf)
 }
 
 const char *const trj_section_names[TRJ_SEC_COUNT] = {
-    "STRINGS", "FIELDS", "ENTRIES", "CODE", "RULES", "ATOMS", "CLASSIFIERS", "CLASSES", "LISTS", "DATA",
+    "STRINGS", "FIELDS", "ENTRIES", "CODE", "RULES", "ATOMS", "CLASSIFIERS", "CLASSES", "LISTS", "DATA", "BACKSTOP",
 };
 
 /* ---- pass: header ---------------------------------------------------------- */
@@ -217,7 +218,7 @@ int trj_check_header(vctx *v)
 
 static const uint32_t record_size[TRJ_SEC_COUNT] = {
     1, TRJ_FIELD_SIZE, TRJ_ENTRY_SIZE, TRJ_INSN_SIZE, TRJ_RULE_SIZE,
-    TRJ_ATOM_SIZE, TRJ_CLASSIFIER_SIZE, TRJ_CLASS_SIZE, 4, 1,
+    TRJ_ATOM_SIZE, TRJ_CLASSIFIER_SIZE, TRJ_CLASS_SIZE, 4, 1, TRJ_BS_ENTRY_SIZE,
 };
 
 static int check_limit(vctx *v, int sec, uint32_t n, uint32_t max)
@@ -304,6 +305,8 @@ int trj_check_sections(vctx *v)
     p->n_lists = SEC_N(TRJ_SEC_LISTS);
     p->data = SEC_AT(TRJ_SEC_DATA);
     p->data_size = s[TRJ_SEC_DATA].size;
+    p->backstop = (const trj_bs_entry *)SEC_AT(TRJ_SEC_BACKSTOP);
+    p->n_backstop = SEC_N(TRJ_SEC_BACKSTOP);
     uint32_t n_entries = SEC_N(TRJ_SEC_ENTRIES);
 #undef SEC_AT
 #undef SEC_N

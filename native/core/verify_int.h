@@ -78,6 +78,7 @@ int trj_check_atoms(vctx *v);        /* verify_code.c */
 int trj_check_lists(vctx *v);        /* verify_tables.c */
 int trj_check_classifiers(vctx *v);  /* verify_tables.c */
 int trj_check_reachability(vctx *v); /* verify_reach.c */
+int trj_check_backstop(vctx *v);     /* backstop.c */
 
 #pragma GCC visibility pop
 

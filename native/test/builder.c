@@ -389,10 +389,17 @@ uint8_t *tb_build(const tb_policy *pol, size_t *len_out)
                         (uint32_t)(10 + i), 1, off, n, r->kind_mask, 0};
         bb_put(&rules, &rec, sizeof rec);
     }
+    bb backstop = {0};
+    trj_bs_entry meta = {TRJ_BS_META, pol->bs_meta, {0, 0}, 0, 0};
+    bb_put(&backstop, &meta, sizeof meta);
+    for (int i = 0; i < pol->n_bs; i++) {
+        trj_bs_entry e = {pol->bs[i].kind, pol->bs[i].access, put_str(&strings, pol->bs[i].path), pol->bs[i].port, 0};
+        bb_put(&backstop, &e, sizeof e);
+    }
     const void *data[TRJ_SEC_COUNT];
     uint32_t sizes[TRJ_SEC_COUNT];
     bb *secs[TRJ_SEC_COUNT] = {&strings, &fields, &entries, &code, &rules, &atoms,
-                               &L.classifiers, &L.classes, &L.lists, &L.data};
+                               &L.classifiers, &L.classes, &L.lists, &L.data, &backstop};
     for (int i = 0; i < TRJ_SEC_COUNT; i++) {
         data[i] = secs[i]->p;
         sizes[i] = (uint32_t)secs[i]->len;
@@ -446,7 +453,7 @@ uint8_t *tb_sec(uint8_t *buf, int sec, uint32_t *size)
     return buf + h->sections[sec].offset;
 }
 
-static const uint32_t rec_size[TRJ_SEC_COUNT] = {1, 12, 8, 16, 48, 12, 40, 16, 4, 1};
+static const uint32_t rec_size[TRJ_SEC_COUNT] = {1, 12, 8, 16, 48, 12, 40, 16, 4, 1, 24};
 uint32_t tb_count(uint8_t *buf, int sec) { return tb_hdr(buf)->sections[sec].size / rec_size[sec]; }
 trj_insn *tb_insn(uint8_t *buf, uint32_t i) { return (trj_insn *)tb_sec(buf, TRJ_SEC_CODE, NULL) + i; }
 trj_rule *tb_rule_rec(uint8_t *buf, uint32_t i) { return (trj_rule *)tb_sec(buf, TRJ_SEC_RULES, NULL) + i; }
@@ -459,6 +466,7 @@ trj_class *tb_class(uint8_t *buf, uint32_t i) { return (trj_class *)tb_sec(buf, 
 uint32_t *tb_list(uint8_t *buf, uint32_t i) { return (uint32_t *)tb_sec(buf, TRJ_SEC_LISTS, NULL) + i; }
 trj_atom *tb_atom_rec(uint8_t *buf, uint32_t i) { return (trj_atom *)tb_sec(buf, TRJ_SEC_ATOMS, NULL) + i; }
 trj_field *tb_field(uint8_t *buf, uint32_t i) { return (trj_field *)tb_sec(buf, TRJ_SEC_FIELDS, NULL) + i; }
+trj_bs_entry *tb_bs(uint8_t *buf, uint32_t i) { return (trj_bs_entry *)tb_sec(buf, TRJ_SEC_BACKSTOP, NULL) + i; }
 
 trj_key tb_int_key(int64_t v) { return (trj_key){(uint64_t)v ^ (1ull << 63), 0}; }
 trj_key tb_ip4_key(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
@@ -494,6 +502,11 @@ void tb_sample(tb_policy *p)
         {0, TB_CONTAINS, "a\0b", 3, {0, 0}, {0, 0}, "path =~ /a\\0b/"},              /* 8 */
         {0, TB_PREFIX, "/work/", 0, {0, 0}, {0, 0}, "path under \"/work\""},         /* 9 */
     };
+    p->bs_meta = TRJ_BSM_FAMILY_INET | TRJ_BSM_FAMILY_INET6;
+    p->bs[0].kind = TRJ_BS_PATH, p->bs[0].access = TRJ_BS_READ | TRJ_BS_WRITE | TRJ_BS_TRUNCATE, p->bs[0].path = "/tmp";
+    p->bs[1].kind = TRJ_BS_PATH, p->bs[1].access = TRJ_BS_READ | TRJ_BS_READ_DIR | TRJ_BS_EXEC, p->bs[1].path = "/usr";
+    p->bs[2].kind = TRJ_BS_TCP_CONNECT, p->bs[2].port = 22;
+    p->n_bs = 3;
     p->n_atoms = (int)(sizeof atoms / sizeof atoms[0]);
     memcpy(p->atoms, atoms, sizeof atoms);
     p->atoms[4].lo = tb_int_key(1001), p->atoms[4].hi = tb_int_key(INT64_MAX);

@@ -59,12 +59,17 @@ typedef struct tb_policy {
     tb_rule rules[TB_MAX];
     int n_rules;
     uint32_t required[TRJ_KIND_COUNT]; /* per kind: bit s = slot s is REQUIRED */
+    /* BACKSTOP: a META entry with bs_meta, then bs[0..n_bs) as given (the
+     * caller keeps them sorted by kind, path, port). */
+    uint32_t bs_meta;
+    struct { uint32_t kind, access; const char *path; uint32_t port; } bs[8];
+    int n_bs;
 } tb_policy;
 
 /* A valid table (malloc'd, 8-aligned; free with free()). */
 uint8_t *tb_build(const tb_policy *pol, size_t *len);
 
-/* Lay out a header (magic, names, default... from *hdr) and ten sections,
+/* Lay out a header (magic, names, default... from *hdr) and eleven sections,
  * 8-aligned in SEC order; fills offsets, file_size and the hash. */
 uint8_t *tb_assemble(const trj_header *hdr, const void *const data[TRJ_SEC_COUNT],
                      const uint32_t size[TRJ_SEC_COUNT], size_t *len);
@@ -83,6 +88,7 @@ trj_class *tb_class(uint8_t *buf, uint32_t i);
 uint32_t *tb_list(uint8_t *buf, uint32_t i);
 trj_atom *tb_atom_rec(uint8_t *buf, uint32_t i);
 trj_field *tb_field(uint8_t *buf, uint32_t i);
+trj_bs_entry *tb_bs(uint8_t *buf, uint32_t i);
 uint32_t tb_count(uint8_t *buf, int sec); /* records in a section */
 
 /* Keys as the core computes them. */

@@ -144,14 +144,14 @@ REJECTS(rejects_bad_magic, "bad-magic", tb_hdr(b)->magic ^= 1)
 REJECTS(rejects_bad_version, "bad-version", tb_hdr(b)->version = TRJ_FORMAT_VERSION + 1)
 REJECTS(rejects_version_1_table, "bad-version", tb_hdr(b)->version = 1) /* DFA rows were state numbers then */
 REJECTS(rejects_version_2_table, "bad-version", tb_hdr(b)->version = 2) /* rows of n_columns, state_info[] beside */
-REJECTS(rejects_bad_header_size, "bad-header-size", tb_hdr(b)->header_size = 192)
+REJECTS(rejects_bad_header_size, "bad-header-size", tb_hdr(b)->header_size = TRJ_HEADER_SIZE + 8)
 REJECTS(rejects_nonzero_header_flags, "reserved-nonzero", tb_hdr(b)->flags = 1)
 REJECTS(rejects_nonzero_header_reserved, "reserved-nonzero", tb_hdr(b)->reserved = 1)
 REJECTS(rejects_flag_as_default_decision, "bad-decision", tb_hdr(b)->default_decision = TRJ_FLAG)
 
 /* ---- sections --------------------------------------------------------------- */
 
-REJECTS(rejects_section_out_of_bounds, "section-out-of-bounds", tb_hdr(b)->sections[TRJ_SEC_DATA].size += 8)
+REJECTS(rejects_section_out_of_bounds, "section-out-of-bounds", tb_hdr(b)->sections[TRJ_SEC_BACKSTOP].size += 8)
 REJECTS(rejects_overflowing_section_size, "section-out-of-bounds",
         tb_hdr(b)->sections[TRJ_SEC_DATA].size = 0xfffffff8u)
 REJECTS(rejects_section_misaligned, "section-misaligned", tb_hdr(b)->sections[TRJ_SEC_CODE].offset += 4)
@@ -513,8 +513,10 @@ TEST(rejects_too_many_slots)
     for (int k = 0; k < (int)TRJ_KIND_COUNT; k++)
         entries[k] = (trj_entry){0, 1};
     trj_insn decide = {TRJ_OP_DECIDE, 0, 0, 0, 0, TRJ_DENY, 0};
+    trj_bs_entry meta = {TRJ_BS_META, 0, {0, 0}, 0, 0};
     const void *data[TRJ_SEC_COUNT] = {NULL, fields, entries, &decide};
     uint32_t sizes[TRJ_SEC_COUNT] = {0, sizeof fields, sizeof entries, sizeof decide};
+    data[TRJ_SEC_BACKSTOP] = &meta, sizes[TRJ_SEC_BACKSTOP] = sizeof meta;
     size_t len;
     uint8_t *b = tb_assemble(&h, data, sizes, &len);
     expect_rejected(b, len, "too-many-slots");
@@ -530,3 +532,86 @@ TEST(rejects_too_many_slots)
     CHECK_EQ(r.reason, TRJ_REASON_DEFAULT);
     free(b);
 }
+
+/* ---- the BACKSTOP section (sample: META, PATH "/tmp", PATH "/usr", TCP_CONNECT 22) ---- */
+
+static char *bs_path_bytes(uint8_t *b, uint32_t i) { return (char *)tb_sec(b, TRJ_SEC_STRINGS, NULL) + tb_bs(b, i)->path.off; }
+
+TEST(backstop_entries_come_back_through_the_accessor)
+{
+    fixture f;
+    fx_build(&f);
+    CHECK_EQ(fx_load(&f), 0);
+    const trj_bs_entry *e = NULL;
+    uint32_t n = 0, len = 0;
+    CHECK_EQ(trj_backstop(&f.p, &e, &n), 0);
+    if (e == NULL || n != 4) {
+        fx_free(&f);
+        return;
+    }
+    CHECK_EQ(n, 4u);
+    CHECK_EQ(e[0].kind, (uint32_t)TRJ_BS_META);
+    CHECK_EQ(e[0].access, (uint32_t)(TRJ_BSM_FAMILY_INET | TRJ_BSM_FAMILY_INET6));
+    CHECK_EQ(e[1].kind, (uint32_t)TRJ_BS_PATH);
+    const char *s = trj_string(&f.p, e[1].path, &len);
+    CHECK(s != NULL && len == 4 && memcmp(s, "/tmp", 4) == 0);
+    s = trj_string(&f.p, e[2].path, &len);
+    CHECK(s != NULL && len == 4 && memcmp(s, "/usr", 4) == 0);
+    CHECK_EQ(e[2].access, (uint32_t)(TRJ_BS_READ | TRJ_BS_READ_DIR | TRJ_BS_EXEC));
+    CHECK_EQ(e[3].kind, (uint32_t)TRJ_BS_TCP_CONNECT);
+    CHECK_EQ(e[3].port, 22u);
+    CHECK(trj_string(&f.p, (trj_str){0xfffffff0u, 32}, &len) == NULL && len == 0);
+    trj_policy none;
+    memset(&none, 0, sizeof none);
+    CHECK_EQ(trj_backstop(&none, &e, &n), -EINVAL);
+    CHECK_EQ(trj_backstop(NULL, &e, &n), -EINVAL);
+    CHECK(trj_string(&none, e[1].path, &len) == NULL);
+    fx_free(&f);
+}
+
+REJECTS(rejects_empty_backstop, "bad-backstop", {
+    uint32_t size;
+    uint8_t *bs = tb_sec(b, TRJ_SEC_BACKSTOP, &size);
+    memset(bs, 0, size);
+    tb_hdr(b)->sections[TRJ_SEC_BACKSTOP].size = 0;
+})
+REJECTS(rejects_backstop_partial_record, "bad-record-size", tb_hdr(b)->sections[TRJ_SEC_BACKSTOP].size -= 8)
+REJECTS(rejects_backstop_without_meta_first, "bad-backstop", {
+    trj_bs_entry t = *tb_bs(b, 0);
+    *tb_bs(b, 0) = *tb_bs(b, 1);
+    *tb_bs(b, 1) = t;
+})
+REJECTS(rejects_backstop_second_meta, "bad-backstop", { tb_bs(b, 3)->kind = TRJ_BS_META; tb_bs(b, 3)->port = 0; })
+REJECTS(rejects_backstop_unknown_kind, "bad-backstop", tb_bs(b, 3)->kind = 4)
+REJECTS(rejects_backstop_unknown_meta_bit, "bad-backstop", tb_bs(b, 0)->access = 1u << 8)
+REJECTS(rejects_backstop_path_without_rights, "bad-backstop", tb_bs(b, 1)->access = 0)
+REJECTS(rejects_backstop_unknown_right, "bad-backstop", tb_bs(b, 1)->access |= 1u << 9)
+REJECTS(rejects_backstop_port_above_65535, "bad-backstop", tb_bs(b, 3)->port = 65536)
+REJECTS(rejects_backstop_tcp_with_access, "bad-backstop", tb_bs(b, 3)->access = TRJ_BS_READ)
+REJECTS(rejects_backstop_port_on_path, "bad-backstop", tb_bs(b, 1)->port = 1)
+REJECTS(rejects_backstop_path_on_meta, "bad-backstop", tb_bs(b, 0)->path.len = 1)
+REJECTS(rejects_backstop_path_on_tcp, "bad-backstop", tb_bs(b, 3)->path = tb_bs(b, 1)->path)
+REJECTS(rejects_backstop_reserved, "reserved-nonzero", tb_bs(b, 2)->reserved = 1)
+REJECTS(rejects_backstop_path_out_of_strings, "string-out-of-bounds", tb_bs(b, 1)->path.off = 0xfffffff0u)
+REJECTS(rejects_backstop_empty_path, "bad-backstop", tb_bs(b, 1)->path.len = 0)
+REJECTS(rejects_backstop_relative_path, "bad-backstop", { tb_bs(b, 1)->path.off += 1; tb_bs(b, 1)->path.len -= 1; })
+REJECTS(rejects_backstop_trailing_slash, "bad-backstop", bs_path_bytes(b, 1)[3] = '/')        /* "/tm/" */
+REJECTS(rejects_backstop_empty_component, "bad-backstop", bs_path_bytes(b, 1)[1] = '/')       /* "//mp" */
+REJECTS(rejects_backstop_dot_component, "bad-backstop", { bs_path_bytes(b, 1)[1] = '.'; bs_path_bytes(b, 1)[2] = '/'; }) /* "/./p" */
+REJECTS(rejects_backstop_dotdot_component, "bad-backstop", {
+    bs_path_bytes(b, 1)[1] = '.';
+    bs_path_bytes(b, 1)[2] = '.';
+    tb_bs(b, 1)->path.len = 3; /* "/.." */
+})
+REJECTS(rejects_backstop_nul_in_path, "bad-backstop", bs_path_bytes(b, 1)[2] = '\0')
+REJECTS(rejects_backstop_paths_not_sorted, "backstop-not-sorted", {
+    trj_bs_entry t = *tb_bs(b, 1);
+    *tb_bs(b, 1) = *tb_bs(b, 2);
+    *tb_bs(b, 2) = t;
+})
+REJECTS(rejects_backstop_duplicate_path, "backstop-not-sorted", *tb_bs(b, 2) = *tb_bs(b, 1))
+REJECTS(rejects_backstop_kinds_not_sorted, "backstop-not-sorted", {
+    trj_bs_entry t = *tb_bs(b, 2);
+    *tb_bs(b, 2) = *tb_bs(b, 3);
+    *tb_bs(b, 3) = t;
+})

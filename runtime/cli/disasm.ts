@@ -10,7 +10,8 @@ export const disasmCommand: Command = {
   summary: "print a readable listing of a compiled policy",
   usage: `usage: trajeckt disasm <policy.trjb|.trj|.yaml> [--tables] [--var NAME=VALUE]...
 
-Shows fields, atoms, rules (with source lines), classifiers and their classes,
+Shows fields, atoms, rules (with source lines), the kernel backstop (file rights
+per path, TCP ports, socket families), classifiers and their classes,
 the entry program of every action kind and every rule's condition block.
 --tables also prints DFA transitions and interval bounds. The table is verified
 first; a table the verifier rejects is not listed.`,

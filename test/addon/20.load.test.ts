@@ -85,7 +85,7 @@ describe("info", () => {
   });
 
   it("reports_the_body_hash_in_hex", () => {
-    expect(info.hash).toBe(createHash("sha256").update(bytes.subarray(184)).digest("hex"));
+    expect(info.hash).toBe(createHash("sha256").update(bytes.subarray(192)).digest("hex"));
   });
 
   it("reports_rules_in_table_order", () => {

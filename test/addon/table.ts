@@ -4,7 +4,7 @@
 // native/core/verify*.c (a test asserts verify() accepts what this writes).
 //
 // Layout: header | STRINGS FIELDS ENTRIES CODE RULES ATOMS CLASSIFIERS CLASSES
-// LISTS DATA, each 8-aligned. CODE = rule blocks (in rule order), then one
+// LISTS DATA BACKSTOP, each 8-aligned. CODE = rule blocks (in rule order), then one
 // entry program per kind that uses fields, then one shared `DECIDE default`.
 
 import { createHash } from "node:crypto";
@@ -47,8 +47,8 @@ export interface TableSpec {
 const DECISION = { allow: 1, deny: 2, ask: 3, flag: 4 } as const;
 const TYPE = { str: 1, int: 2, ip: 3 } as const;
 const OP = { CLASSIFY: 1, CANDIDATES: 2, DECIDE: 4, JATOM: 16, RET: 18 } as const;
-const FORMAT_VERSION = 3;
-const HEADER = 184;
+const FORMAT_VERSION = 4;
+const HEADER = 192;
 
 class Bytes {
   private buf = Buffer.alloc(1024);
@@ -272,11 +272,14 @@ export function buildTable(spec: TableSpec): Buffer {
   for (const v of lists) listsSec.u32(v);
 
   // Assemble.
-  const sections = [strings, fieldsSec, entriesSec, code, rulesSec, atoms, classifiers, classes, listsSec, data];
+  // BACKSTOP: the META entry alone (no rights), the smallest valid section.
+  const backstop = new Bytes();
+  for (let i = 0; i < 6; i++) backstop.u32(0);
+  const sections = [strings, fieldsSec, entriesSec, code, rulesSec, atoms, classifiers, classes, listsSec, data, backstop];
   const body = new Bytes();
   const table: [number, number][] = [];
   let pos = HEADER;
-  const lead = 192 - HEADER; // first section at 192
+  const lead = 192 - HEADER; // first section at 192 (the header is 192 bytes itself)
   for (let i = 0; i < lead; i++) body.u8(0);
   pos += lead;
   for (const s of sections) {
