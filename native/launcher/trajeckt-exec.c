@@ -5,7 +5,9 @@
  * environment the preload library reads, and execs the agent. Its own exec is
  * not monitored (it runs without the library); the agent's image loads it.
  *
- *   trajeckt-exec --lib PATH [--parent PID] [--agent-id ID] -- PROGRAM [ARGS...]
+ *   trajeckt-exec --lib PATH [--parent PID] [--agent-id ID] [--backstop on|off]
+ *                 [--status-fd N] -- PROGRAM [ARGS...]
+ *   trajeckt-exec --check-backstop --lib PATH [-- PROGRAM]   (policy on fd 3)
  *   trajeckt-exec --probe-kernel
  *   trajeckt-exec --probe-calls DIR PORT OUT   (run by `trajeckt doctor` under the library)
  *
@@ -19,13 +21,35 @@
  *   4. TRAJECKT_POLICY_FD=3, TRAJECKT_AUDIT_FD=4, TRAJECKT_AGENT_ID=ID (if
  *      given), LD_PRELOAD=<PATH made absolute>[:<the caller's LD_PRELOAD>],
  *      LD_AUDIT removed.
- *   5. (kernel backstop goes here — issue 5: no_new_privs, Landlock and
- *      seccomp derived from the same policy, applied to this process so the
- *      agent inherits them; Node never restricts itself.)
+ *   5. the kernel backstop (unless --backstop off), applied to this process
+ *      so the agent inherits it (Node never restricts itself):
+ *        a. PR_SET_NO_NEW_PRIVS (setuid/file caps ignored: E33)
+ *        b. every descriptor but 0-4 and the status fd closed (close_range, E38)
+ *        c. the policy on fd 3 loaded (trj_load) and its BACKSTOP section read
+ *        d. Landlock (backstop_landlock.c): ABI >= 4 required
+ *        e. seccomp (backstop_seccomp.c)
+ *        f. /proc/self/status must say NoNewPrivs: 1 and Seccomp: 2 (E40)
+ *      Any failure: exit 124 without running anything — never a weaker run.
+ *      With --status-fd N (close-on-exec; the launcher reads it to EOF) one
+ *      line is written there instead of stderr: "ok <what applied>" just
+ *      before the exec, or "refused <why>". Without it the refusal goes to
+ *      stderr.
  *   6. execvp(PROGRAM). On failure: one line on stderr and exit 127 (not
  *      found) or 126 (found but not executable), as shells do.
  *
- * Exit codes of its own: 125 usage or set-up error, 126, 127 (above).
+ * Exit codes of its own: 124 the backstop cannot be applied, 125 usage or
+ * set-up error, 126, 127 (above).
+ *
+ * --check-backstop builds everything of step 5 but restricts nothing, and
+ * prints one JSON object (exit 0 if it would apply, 124 if not):
+ *   {"ok":bool,"backstop":"landlock abi N + seccomp","landlock_abi":N,
+ *    "entries":N,"seccomp_insns":N,"memfd_noexec":bool,"error":null|"..."}
+ *
+ * TEST HOOK: TRAJECKT_TEST_LANDLOCK_ABI=N in the environment makes run mode
+ * and --check-backstop behave as if the kernel's Landlock ABI were
+ * min(real, N) (0 = no Landlock). It can only weaken what is detected, so
+ * at worst it makes trajeckt-exec refuse; test/run/backstop.test.ts uses it
+ * for the refusal path.
  *
  * --probe-kernel prints one JSON object describing what the kernel offers for
  * the backstop and exits 0:
@@ -61,8 +85,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "backstop.h"
 #include "trj_landlock.h"
 
+#define EXIT_BACKSTOP 124
 #define EXIT_SETUP 125
 #define EXIT_NOEXEC 126
 #define EXIT_NOTFOUND 127
@@ -185,6 +214,188 @@ static int probe_calls(const char *dir, const char *port_s, const char *out)
     return fclose(f) == 0 ? 0 : EXIT_SETUP;
 }
 
+/* ---- step 5: the kernel backstop ------------------------------------------ */
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+static int landlock_abi(void)
+{
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, TRJ_LANDLOCK_CREATE_RULESET_VERSION);
+    if (abi < 0) {
+        abi = 0;
+    }
+    const char *hook = getenv("TRAJECKT_TEST_LANDLOCK_ABI"); /* TEST HOOK, see the top */
+    if (hook != NULL && *hook != '\0') {
+        long h = strtol(hook, NULL, 10);
+        if (h < abi) {
+            abi = h < 0 ? 0 : h;
+        }
+    }
+    return (int)abi;
+}
+
+/* The program execvp will run, resolved like execvp does (PATH search), real path; NULL if none. */
+static char *resolve_program(const char *prog)
+{
+    if (strchr(prog, '/') != NULL) {
+        return realpath(prog, NULL);
+    }
+    const char *path = getenv("PATH");
+    if (path == NULL || *path == '\0') {
+        path = "/bin:/usr/bin";
+    }
+    char buf[4096];
+    for (const char *p = path;; p++) {
+        const char *e = strchr(p, ':');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n + strlen(prog) + 2 <= sizeof buf) {
+            snprintf(buf, sizeof buf, "%.*s/%s", (int)n, n ? p : ".", prog);
+            if (access(buf, X_OK) == 0) {
+                struct stat st;
+                if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+                    return realpath(buf, NULL);
+                }
+            }
+        }
+        if (e == NULL) {
+            return NULL;
+        }
+        p = e;
+    }
+}
+
+/* Load the sealed policy from fd 3 and find its BACKSTOP section. */
+static int load_plan(struct bs_plan *plan, char *err, size_t err_len)
+{
+    static trj_policy policy;
+    struct stat st;
+    if (fstat(POLICY_FD, &st) != 0 || st.st_size <= 0 || st.st_size > (1 << 30)) {
+        snprintf(err, err_len, "no policy on fd 3");
+        return -1;
+    }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, POLICY_FD, 0);
+    if (m == MAP_FAILED) {
+        snprintf(err, err_len, "cannot map the policy: %s", strerror(errno));
+        return -1;
+    }
+    char msg[256];
+    if (trj_load(&policy, m, (size_t)st.st_size, msg, sizeof msg) != 0) {
+        snprintf(err, err_len, "policy rejected: %s", msg);
+        return -1;
+    }
+    if (bs_core_backstop == NULL) {
+        snprintf(err, err_len, "this build of the core cannot read a policy's backstop section");
+        return -1;
+    }
+    const bs_entry *e = NULL;
+    uint32_t n = 0;
+    if (bs_core_backstop(&policy, &e, &n) != 0 || n == 0 || e[0].kind != BS_META) {
+        snprintf(err, err_len, "the policy has no valid backstop section (recompile it)");
+        return -1;
+    }
+    plan->entries = e;
+    plan->n_entries = n;
+    plan->meta = e[0].access;
+    plan->strings = policy.strings;
+    return 0;
+}
+
+/* "NoNewPrivs:\t1" and "Seccomp:\t2" in /proc/self/status (E40). */
+static int verify_status(char *err, size_t err_len)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    if (f == NULL) {
+        snprintf(err, err_len, "cannot read /proc/self/status to verify the backstop: %s", strerror(errno));
+        return -1;
+    }
+    char line[256];
+    int nnp = 0, sec = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "NoNewPrivs:", 11) == 0) {
+            nnp = atoi(line + 11) == 1;
+        } else if (strncmp(line, "Seccomp:", 8) == 0) {
+            sec = atoi(line + 8) == 2;
+        }
+    }
+    fclose(f);
+    if (!nnp || !sec) {
+        snprintf(err, err_len, "after applying, /proc/self/status shows %s%s", nnp ? "" : "NoNewPrivs != 1 ", sec ? "" : "Seccomp != 2");
+        return -1;
+    }
+    return 0;
+}
+
+static void close_others(int status_fd)
+{
+    int keep = status_fd > AUDIT_FD ? status_fd : AUDIT_FD;
+    if (syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0) != 0) {
+        for (int fd = keep + 1; fd < 65536; fd++) {
+            close(fd);
+        }
+    }
+    for (int fd = AUDIT_FD + 1; fd < keep; fd++) {
+        close(fd);
+    }
+}
+
+/* Build (and if apply, apply) the backstop. 0, or -1 with err. */
+static int backstop(struct bs_plan *plan, int apply, char *err, size_t err_len)
+{
+    if (load_plan(plan, err, err_len) != 0) {
+        return -1;
+    }
+    if (apply && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        snprintf(err, err_len, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+        return -1;
+    }
+    if (bs_landlock(plan, apply, err, err_len) != 0 || bs_seccomp(plan, apply, err, err_len) != 0) {
+        return -1;
+    }
+    return apply ? verify_status(err, err_len) : 0;
+}
+
+static int check_backstop(const char *lib, const char *prog)
+{
+    struct bs_plan plan = { .abi = landlock_abi(), .verbose = getenv("TRAJECKT_BACKSTOP_VERBOSE") != NULL };
+    char err[512] = "";
+    char *abs = lib ? realpath(lib, NULL) : NULL;
+    plan.lib = abs;
+    plan.agent = prog ? resolve_program(prog) : NULL;
+    int ok = backstop(&plan, 0, err, sizeof err) == 0;
+    int fd = (int)syscall(SYS_memfd_create, "trajeckt-probe", MFD_CLOEXEC | 0x0008U /* MFD_NOEXEC_SEAL */);
+    if (fd >= 0) {
+        close(fd);
+    }
+    printf("{\"ok\":%s,\"backstop\":\"landlock abi %d + seccomp\",\"landlock_abi\":%d,\"entries\":%u,"
+           "\"seccomp_insns\":%u,\"memfd_noexec\":%s,\"error\":",
+           ok ? "true" : "false", plan.abi, plan.abi, plan.n_entries, ok ? bs_seccomp_len() : 0,
+           fd >= 0 ? "true" : "false");
+    if (ok) {
+        printf("null}\n");
+    } else {
+        putchar('"');
+        for (const char *c = err; *c; c++) {
+            if (*c == '"' || *c == '\\') {
+                putchar('\\');
+            }
+            putchar((unsigned char)*c >= 0x20 ? *c : '?');
+        }
+        printf("\"}\n");
+    }
+    return ok ? 0 : EXIT_BACKSTOP;
+}
+
+static void status_write(int fd, const char *a, const char *b)
+{
+    char line[700];
+    int n = snprintf(line, sizeof line, "%s%s\n", a, b);
+    if (fd >= 0 && n > 0 && write(fd, line, (size_t)n) < 0) {
+        /* the launcher is gone: PDEATHSIG follows */
+    }
+}
+
 /* ---- run mode ------------------------------------------------------------ */
 
 static void set_env(const char *name, const char *value)
@@ -207,7 +418,9 @@ static void inherit_fd(int fd, const char *what)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: trajeckt-exec --lib PATH [--parent PID] [--agent-id ID] -- PROGRAM [ARGS...]\n"
+    fprintf(stderr, "usage: trajeckt-exec --lib PATH [--parent PID] [--agent-id ID] [--backstop on|off]\n"
+                    "                     [--status-fd N] -- PROGRAM [ARGS...]\n"
+                    "       trajeckt-exec --check-backstop --lib PATH [-- PROGRAM]\n"
                     "       trajeckt-exec --probe-kernel\n"
                     "       trajeckt-exec --probe-calls DIR PORT OUT\n");
     exit(EXIT_SETUP);
@@ -217,7 +430,7 @@ int main(int argc, char **argv)
 {
     const char *lib = NULL, *agent = NULL;
     long parent = 0;
-    int i = 1;
+    int i = 1, bs_on = 1, check = 0, status_fd = -1;
     for (; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(o, "--") == 0) {
@@ -227,6 +440,19 @@ int main(int argc, char **argv)
             return probe_kernel();
         } else if (strcmp(o, "--probe-calls") == 0 && i + 3 < argc) {
             return probe_calls(argv[i + 1], argv[i + 2], argv[i + 3]);
+        } else if (strcmp(o, "--check-backstop") == 0) {
+            check = 1;
+        } else if (strcmp(o, "--backstop") == 0 && v != NULL && (strcmp(v, "on") == 0 || strcmp(v, "off") == 0)) {
+            bs_on = strcmp(v, "on") == 0;
+            i++;
+        } else if (strcmp(o, "--status-fd") == 0 && v != NULL) {
+            char *end;
+            long fd = strtol(v, &end, 10);
+            if (*end != '\0' || fd <= AUDIT_FD || fd > 1023) {
+                usage();
+            }
+            status_fd = (int)fd;
+            i++;
         } else if (strcmp(o, "--doctor-denied") == 0) {
             return EXIT_NOEXEC; /* reached only if doctor's denied exec ran */
         } else if (strcmp(o, "--lib") == 0 && v != NULL) {
@@ -246,8 +472,14 @@ int main(int argc, char **argv)
             usage();
         }
     }
+    if (check) {
+        return check_backstop(lib, i < argc ? argv[i] : NULL);
+    }
     if (lib == NULL || i >= argc) {
         usage();
+    }
+    if (status_fd >= 0 && fcntl(status_fd, F_SETFD, FD_CLOEXEC) != 0) {
+        die("status descriptor not open", NULL);
     }
 
     /* 1, 2: never outlive the launcher */
@@ -287,7 +519,27 @@ int main(int argc, char **argv)
         unsetenv("TRAJECKT_AGENT_ID");
     }
 
-    /* 5: kernel backstop goes here (issue 5) */
+    /* 5 */
+    if (bs_on) {
+        struct bs_plan plan = { .abi = landlock_abi(), .lib = abs, .agent = resolve_program(argv[i]),
+                                .verbose = getenv("TRAJECKT_BACKSTOP_VERBOSE") != NULL };
+        char err[512] = "";
+        close_others(status_fd);
+        if (backstop(&plan, 1, err, sizeof err) != 0) {
+            if (status_fd >= 0) {
+                status_write(status_fd, "refused ", err);
+            } else {
+                fprintf(stderr, "trajeckt: kernel backstop not applied: %s; not starting the agent "
+                                "(--backstop off runs without it)\n", err);
+            }
+            return EXIT_BACKSTOP;
+        }
+        char what[64];
+        snprintf(what, sizeof what, "landlock abi %d + seccomp", plan.abi);
+        status_write(status_fd, "ok ", what);
+    } else {
+        status_write(status_fd, "ok ", "off");
+    }
 
     /* 6 */
     execvp(argv[i], argv + i);

@@ -426,7 +426,24 @@ int trj_audit_fd_for_child(int *newfd)
             return (int)d;
         }
     }
-    /* closed or replaced (python's close_fds): reopen the writer's descriptor */
+    /* closed or replaced (python's close_fds): reopen the parent's copy first —
+       under the kernel backstop /proc/<writer>/fd is out of reach (Landlock
+       forbids ptrace-class access outside the domain), the parent is inside */
+    {
+        char pp[64] = "/proc/";
+        char *q = put_uint(pp + 6, (unsigned long)trj_sys0(SYS_getppid));
+        memcpy(q, "/fd/", 4);
+        q = put_uint(q + 4, (unsigned long)(uint32_t)ring.fd);
+        *q = '\0';
+        long pfd = trj_sys4(SYS_openat, AT_FDCWD, (long)pp, O_RDWR, 0);
+        if (pfd >= 0) {
+            if (same_ring((int)pfd)) {
+                *newfd = (int)pfd;
+                return (int)pfd;
+            }
+            trj_close((int)pfd);
+        }
+    }
     char path[64] = "/proc/";
     char *p = put_uint(path + 6, (unsigned long)(uint32_t)ring.h->writer_pid);
     memcpy(p, "/fd/", 4);

@@ -249,7 +249,12 @@ static int policy_fd_for_child(struct envbuf *b)
             return t->policy_fd;
         }
     }
-    long fd = trj_sys2(SYS_memfd_create, (long)"trajeckt-policy", MFD_ALLOW_SEALING);
+    /* MFD_NOEXEC_SEAL (8, Linux 6.3+): the kernel backstop's seccomp filter refuses
+       executable memfds; older kernels reject the flag with EINVAL */
+    long fd = trj_sys2(SYS_memfd_create, (long)"trajeckt-policy", MFD_ALLOW_SEALING | 0x0008);
+    if (fd == -EINVAL) {
+        fd = trj_sys2(SYS_memfd_create, (long)"trajeckt-policy", MFD_ALLOW_SEALING);
+    }
     if (fd < 0) {
         return -1;
     }

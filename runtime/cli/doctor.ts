@@ -5,9 +5,12 @@
 // allows everything except one file, one exec and one connect. Each denied
 // call must fail with the errno a program would see (EACCES, EACCES, EPERM)
 // AND leave a deny record in the audit log; the allowed open must work and
-// be logged too. Then it reports what the kernel offers for the backstop
-// (Landlock ABI, seccomp, user notification) — informational until the
-// backstop lands (issue 5). Exit 0 only if every enforcement check passed.
+// be logged too. The probe runs with the kernel backstop on (the default of
+// `trajeckt run`), so a kernel that cannot carry it fails here. Then the
+// layers: Landlock ABI (>= 4 required), seccomp filter (required), seccomp
+// user notification (reported), and — with --policy FILE — whether the
+// backstop would apply to that policy (`trajeckt-exec --check-backstop`).
+// Exit 0 only if every required check passed.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,9 +18,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { constants } from "node:os";
 
+import { closeFd, createSealedMemfd } from "../binding.js";
+import { readPolicyFile } from "../policy-file.js";
 import { nativePaths } from "../run/paths.js";
-import { runAgent, RefusedError } from "../run/launcher.js";
-import type { Command, Io } from "./common.js";
+import { checkBackstop, runAgent, RefusedError } from "../run/launcher.js";
+import { VAR_OPTION, vars, type Command, type Io } from "./common.js";
 
 const DENIED_PORT = 47; // reserved (ni-ftp); nothing listens, and a denial comes before any packet
 
@@ -67,13 +72,15 @@ const errnoName = (n: number): string => {
 export const doctorCommand: Command = {
   name: "doctor",
   summary: "prove enforcement is live on this machine",
-  usage: `usage: trajeckt doctor [--json]
+  usage: `usage: trajeckt doctor [--json] [--policy FILE [--var NAME=VALUE]...]
 
-Runs a probe under the preload library with a built-in policy that denies one
-file, one exec and one connect; checks each call really fails (EACCES, EACCES,
-EPERM) and is in the audit log, and that an allowed open works. Reports the
-kernel's Landlock ABI and seccomp support. Exit 0 only if enforcement is live.`,
-  options: { json: { type: "boolean" } },
+Runs a probe under the preload library and the kernel backstop with a built-in
+policy that denies one file, one exec and one connect; checks each call really
+fails (EACCES, EACCES, EPERM) and is in the audit log, and that an allowed open
+works. Reports the kernel's layers: Landlock ABI (4 or later required), seccomp
+filter (required), seccomp user notification. With --policy: whether the kernel
+backstop would apply to FILE. Exit 0 only if enforcement is live.`,
+  options: { json: { type: "boolean" }, policy: { type: "string", short: "p" }, ...VAR_OPTION },
   async run({ values }, io) {
     const checks: { name: string; ok: boolean; detail: string; required: boolean }[] = [];
     const check = (name: string, ok: boolean, detail: string, required = true): void => void checks.push({ name, ok, detail, required });
@@ -88,6 +95,7 @@ kernel's Landlock ABI and seccomp support. Exit 0 only if enforcement is live.`,
       }
       if (exec) await probe(dir, exec, check, io);
       kernel(exec, check);
+      if (exec && typeof values.policy === "string") policyBackstop(values.policy, vars(values), check);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -182,8 +190,36 @@ function kernel(exec: string, check: (n: string, ok: boolean, d: string, r?: boo
     check("kernel probe", false, r.stderr.trim() || "no output", false);
     return;
   }
-  // informational until the kernel backstop (issue 5) is enforced
-  check("Landlock", k.landlock_abi > 0, k.landlock_abi > 0 ? `ABI ${k.landlock_abi}` : `unavailable (${k.landlock_error})`, false);
-  check("seccomp filter", k.seccomp_filter, k.seccomp_filter ? "available" : "unavailable", false);
-  check("seccomp user notification", k.seccomp_user_notif, k.seccomp_user_notif ? "available" : "unavailable", false);
+  // the kernel backstop needs Landlock ABI 4 (TCP rules) and a seccomp filter; user notification is not used yet
+  const ll = k.landlock_abi >= 4;
+  check(
+    "Landlock",
+    ll,
+    k.landlock_abi > 0 ? `ABI ${k.landlock_abi}${ll ? "" : " (the backstop needs 4: `trajeckt run --backstop off` runs without it)"}` : `unavailable (${k.landlock_error})`,
+  );
+  check("seccomp filter", k.seccomp_filter, k.seccomp_filter ? "available" : "unavailable");
+  check("seccomp user notification", k.seccomp_user_notif, k.seccomp_user_notif ? "available (not used yet)" : "unavailable", false);
+}
+
+function policyBackstop(file: string, v: Record<string, string>, check: (n: string, ok: boolean, d: string, r?: boolean) => void): void {
+  const name = `kernel backstop applies with ${file}`;
+  let bytes: Uint8Array | null;
+  try {
+    bytes = readPolicyFile(file, v).bytes;
+  } catch (e) {
+    check(name, false, (e as Error).message);
+    return;
+  }
+  if (!bytes) {
+    check(name, false, "the policy does not compile");
+    return;
+  }
+  const { lib, exec } = nativePaths();
+  const fd = createSealedMemfd("trajeckt-policy", bytes);
+  try {
+    const c = checkBackstop(exec, lib, fd, undefined);
+    check(name, c.ok, c.ok ? `${c.backstop}, ${c.entries} entries, ${c.seccomp_insns} filter instructions${c.memfd_noexec ? "" : ", executable memfds NOT refused (kernel < 6.3)"}` : c.error ?? "no");
+  } finally {
+    closeFd(fd);
+  }
 }

@@ -21,10 +21,15 @@ export const runCommand: Command = {
   --ask HOW            tty (default): \`ask\` rules prompt on the terminal; deny:
                        they are denied at once (also without a terminal)
   --ring-size BYTES    audit ring data area, a power of two (default 4 MiB)
+  --backstop on|off    on (default): the kernel backstop under the library —
+                       Landlock and seccomp derived from the policy, so static
+                       binaries, raw syscalls and io_uring are held too; a kernel
+                       without Landlock ABI 4 or seccomp refuses the run (exit 2).
+                       off: the library alone (recorded in the log's run.start)
   --quiet              no summary line
 
 Exit status: the agent's (128 + n if signal n killed it); 127 the agent cannot be
-started; 2 refused to start (bad policy, usage, existing log).`,
+started; 2 refused to start (bad policy, usage, existing log, no kernel backstop).`,
   options: {
     ...VAR_OPTION,
     policy: { type: "string", short: "p" },
@@ -34,6 +39,7 @@ started; 2 refused to start (bad policy, usage, existing log).`,
     ask: { type: "string" },
     "ring-size": { type: "string" },
     quiet: { type: "boolean", short: "q" },
+    backstop: { type: "string" },
   },
   async run({ values, positionals }, io) {
     if (typeof values.policy !== "string") throw new UsageError(`--policy is required\n\n${runCommand.usage}`);
@@ -41,6 +47,8 @@ started; 2 refused to start (bad policy, usage, existing log).`,
     if (mode !== "enforce" && mode !== "observe") throw new UsageError(`--mode must be enforce or observe, not \`${mode}\``);
     const ask = (values.ask as string | undefined) ?? "tty";
     if (ask !== "tty" && ask !== "deny") throw new UsageError(`--ask must be tty or deny, not \`${ask}\``);
+    const backstop = (values.backstop as string | undefined) ?? "on";
+    if (backstop !== "on" && backstop !== "off") throw new UsageError(`--backstop must be on or off, not \`${backstop}\``);
     let ringSize: number | undefined;
     if (typeof values["ring-size"] === "string") {
       ringSize = Number(values["ring-size"]);
@@ -61,6 +69,7 @@ started; 2 refused to start (bad policy, usage, existing log).`,
         ask,
         ...(ringSize !== undefined ? { ringSize } : {}),
         quiet: values.quiet === true,
+        backstop,
         command: positionals,
         err: io.err,
       });

@@ -9,9 +9,18 @@
 //            broker's abstract address, agent id, policy hash, writer_fd
 //   broker   the ask broker on that address (ask-broker.ts)
 //   writer   the audit writer draining the ring into the log (audit/writer.ts)
-//   agent    native/out/launcher/trajeckt-exec with the memfd as fd 3 and the
-//            ring as fd 4; it sets PDEATHSIG, the environment and LD_PRELOAD,
-//            and execs the agent
+//   backstop (--backstop on, the default) `trajeckt-exec --check-backstop`
+//            with the memfd as fd 3 first: a kernel that cannot carry the
+//            backstop (no Landlock, ABI < 4, no seccomp) refuses the run
+//            (exit 2, one line, `--backstop off` named) before any log exists;
+//            what will apply ("landlock abi N + seccomp", or "off") goes
+//            into run.start
+//   agent    native/out/launcher/trajeckt-exec with the memfd as fd 3, the
+//            ring as fd 4 and a status pipe as fd 5; it sets PDEATHSIG, the
+//            environment and LD_PRELOAD, applies the kernel backstop to
+//            itself (native/launcher/backstop.h) and execs the agent. The
+//            status pipe says "ok ..." just before the exec or "refused ..."
+//            (then nothing ran: exit 2)
 //   exit     when the agent exits: the writer drains and stops, one summary
 //            line on stderr, and the launcher exits with the agent's code
 //            (128 + n when a signal n killed it)
@@ -22,7 +31,7 @@
 // foreground process group; forwarding would deliver it twice). The launcher
 // itself never dies of them: it must outlive the agent to drain the log.
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { openSync, closeSync, existsSync, statSync, renameSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -31,7 +40,7 @@ import { randomBytes } from "node:crypto";
 import { closeFd, createRing, createSealedMemfd, loadPolicy, TrjError, type AuditRing, type Policy } from "../binding.js";
 import { readPolicyFile } from "../policy-file.js";
 import { render } from "../../compiler/diagnostics.js";
-import { startAuditWriter as realStartAuditWriter, type AuditSummary, type AuditWriter, type AuditWriterOptions } from "../audit/writer.js";
+import { startAuditWriter as realStartAuditWriter, type AuditRun, type AuditSummary, type AuditWriter, type AuditWriterOptions } from "../audit/writer.js";
 import { abstractAskAddress, startAskBroker, type AskBroker, type PromptFn } from "./ask-broker.js";
 import { nativePaths } from "./paths.js";
 
@@ -49,6 +58,8 @@ export interface RunOptions {
   quiet: boolean;
   /** the agent's argv */
   command: string[];
+  /** --backstop: the kernel backstop (Landlock + seccomp) under the library; default "on" */
+  backstop?: "on" | "off";
   /** stderr */
   err: (s: string) => void;
   /** tests: answer asks without a terminal (forces the broker on) */
@@ -114,6 +125,42 @@ export function auditLogExposure(policy: Policy, logPath: string): string[] {
   return open;
 }
 
+// ---- the kernel backstop --------------------------------------------------------
+
+/** What `trajeckt-exec --check-backstop` reports. */
+export interface BackstopCheck {
+  ok: boolean;
+  backstop: string;
+  landlock_abi: number;
+  entries: number;
+  seccomp_insns: number;
+  memfd_noexec: boolean;
+  error: string | null;
+}
+
+/**
+ * Dry-run the backstop for this policy (fd 3 = the sealed memfd) and agent
+ * program: everything trajeckt-exec will do, nothing restricted. `env` lets
+ * tests pass the exec helper's test hook (TRAJECKT_TEST_LANDLOCK_ABI).
+ */
+export function checkBackstop(exec: string, lib: string, policyFd: number, program: string | undefined, env: NodeJS.ProcessEnv = process.env): BackstopCheck {
+  const r = spawnSync(exec, ["--check-backstop", "--lib", lib, ...(program !== undefined ? ["--", program] : [])], {
+    stdio: ["ignore", "pipe", "pipe", policyFd],
+    encoding: "utf8",
+    env,
+  });
+  try {
+    return JSON.parse(r.stdout) as BackstopCheck;
+  } catch {
+    const why = r.error?.message ?? (r.stderr.trim() || `exit ${r.status}`);
+    return { ok: false, backstop: "", landlock_abi: 0, entries: 0, seccomp_insns: 0, memfd_noexec: false, error: `the exec helper's check failed: ${why}` };
+  }
+}
+
+export function backstopRefusal(why: string): string {
+  return `kernel backstop not applied: ${why}; not starting the agent (\`--backstop off\` runs it under the library alone)`;
+}
+
 // ---- terminal -------------------------------------------------------------------
 
 /** True when this process has a controlling terminal (/dev/tty opens). */
@@ -177,9 +224,19 @@ export async function runAgent(o: RunOptions): Promise<number> {
     );
   }
 
-  // 3. memfd + ring + header
+  // 3. memfd, the backstop's dry run, ring + header
   const agentId = o.agentId ?? defaultAgentId(o.command);
   const policyFd = createSealedMemfd("trajeckt-policy", file.bytes);
+  const backstopOn = (o.backstop ?? "on") === "on";
+  let backstop = "off";
+  if (backstopOn) {
+    const c = checkBackstop(exec, lib, policyFd, o.command[0]);
+    if (!c.ok) {
+      closeFd(policyFd);
+      throw new RefusedError(backstopRefusal(c.error ?? "unknown"));
+    }
+    backstop = c.backstop;
+  }
   let ring: AuditRing | undefined;
   let broker: AskBroker | undefined;
   let writer: AuditWriter | undefined;
@@ -200,18 +257,21 @@ export async function runAgent(o: RunOptions): Promise<number> {
 
     // 4. writer
     const startAuditWriter = o.startWriter ?? realStartAuditWriter;
-    writer = startAuditWriter({
-      ring,
-      logPath,
-      policy,
-      run: { agentId, argv: o.command, mode: o.mode, policyFile: resolve(o.policyFile) },
-    });
+    // `backstop` is for run.start; audit/writer.ts writes it once AuditRun has the field
+    const run: AuditRun & { backstop: string } = { agentId, argv: o.command, mode: o.mode, policyFile: resolve(o.policyFile), backstop };
+    writer = startAuditWriter({ ring, logPath, policy, run });
 
     // 5. agent
     const forwardInt = !tty;
-    const child = spawn(exec, ["--lib", lib, "--parent", String(process.pid), "--agent-id", agentId, "--", ...o.command], {
-      stdio: ["inherit", "inherit", "inherit", policyFd, ring.fd],
-    });
+    const child = spawn(
+      exec,
+      ["--lib", lib, "--parent", String(process.pid), "--agent-id", agentId, "--backstop", backstopOn ? "on" : "off", "--status-fd", "5", "--", ...o.command],
+      { stdio: ["inherit", "inherit", "inherit", policyFd, ring.fd, "pipe"] },
+    );
+    let status = "";
+    const statusPipe = (child.stdio as unknown as (NodeJS.ReadableStream | null)[])[5] ?? null;
+    statusPipe?.setEncoding("utf8");
+    statusPipe?.on("data", (d: string) => (status += d));
     const handlers = new Map<NodeJS.Signals, () => void>();
     for (const sig of FORWARDED) {
       const h = (): void => {
@@ -228,10 +288,18 @@ export async function runAgent(o: RunOptions): Promise<number> {
           o.err(`trajeckt: cannot start ${exec}: ${e.code ?? e.message}\n`);
           res(EXIT_NOT_FOUND);
         });
-        child.once("exit", (c, s) => res(exitCodeOf(c, s)));
+        // "close", not "exit": the status pipe has been read to its end
+        child.once("close", (c, s) => res(exitCodeOf(c, s)));
       });
     } finally {
       for (const [sig, h] of handlers) process.off(sig, h);
+    }
+    const refused = /^refused (.*)$/m.exec(status);
+    if (refused) {
+      await writer.stop();
+      writer = undefined;
+      o.err(`trajeckt run: ${backstopRefusal(refused[1]!)}\n`);
+      return EXIT_REFUSED;
     }
 
     // 6. drain, summary

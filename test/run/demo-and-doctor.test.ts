@@ -15,6 +15,8 @@ describe("demo agent", () => {
     const py = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
     const r = await trajeckt([
       "run", "--policy", "policies/coding-agent.trj", "--var", `WORKSPACE=${join(ROOT, "examples", "demo-agent")}`,
+      // under the kernel backstop (the default): python's close_fds children get a policy memfd made with
+      // MFD_NOEXEC_SEAL and reopen the ring through their parent, both allowed inside the agent's domain
       "--audit", log, "--", py, "examples/demo-agent/agent.py",
     ]);
     expect(r.stdout).toMatch(/ok {7}git status --short -> \d+ lines/);
@@ -42,6 +44,17 @@ describe("trajeckt doctor", () => {
     expect(byName["Landlock"]).toBeDefined();
     expect(byName["denied connect fails with EPERM and is logged"]).toMatchObject({ ok: true });
     expect(report.live).toBe(true);
+    expect(r.code).toBe(0);
+  });
+
+  it("reports_the_kernel_layers_and_whether_the_backstop_applies_to_a_policy", async () => {
+    const r = await trajeckt(["doctor", "--json", "--policy", "policies/coding-agent.trj", "--var", `WORKSPACE=${join(ROOT, "examples", "demo-agent")}`]);
+    const report = JSON.parse(r.stdout) as { live: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+    const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+    expect(byName["Landlock"]).toMatchObject({ ok: true, detail: expect.stringMatching(/^ABI \d+/) });
+    expect(byName["seccomp filter"]).toMatchObject({ ok: true });
+    expect(byName["seccomp user notification"]).toBeDefined();
+    expect(byName["kernel backstop applies with policies/coding-agent.trj"]).toMatchObject({ ok: true, detail: expect.stringMatching(/^landlock abi \d+ \+ seccomp/) });
     expect(r.code).toBe(0);
   });
 });

@@ -194,6 +194,8 @@ while True:
     try:
         os.kill(launcher, 0)
         time.sleep(0.05)
+    except PermissionError:
+        time.sleep(0.05)  # the kernel backstop scopes signals: the launcher is outside the agent's domain
     except ProcessLookupError:
         break
 time.sleep(1.6)
