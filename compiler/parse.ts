@@ -208,6 +208,17 @@ export function shiftedBy(base: Pos): PosMap {
 
 const ORIGIN: Pos = { line: 1, col: 1, offset: 0 };
 
+/**
+ * A span of the parsed text as a Loc in the real file. An empty span (a point,
+ * e.g. "missing after `and`") is placed with `end` on both sides, so a map that
+ * folds text (YAML) never puts its start after its end.
+ */
+function spanLoc(map: PosMap, file: string, s: PeggyPos, e: PeggyPos): Loc {
+  const start = s.offset === e.offset ? map.end(s) : map.start(s);
+  const end = map.end(e);
+  return { file, start, end: end.offset < start.offset ? start : end };
+}
+
 /** Line and column (Peggy's way: lines end at \n, columns count UTF-16 units) of an offset. */
 function peggyPos(text: string, offset: number): PeggyPos {
   let line = 1;
@@ -276,7 +287,7 @@ function runParser(
   startRule: "policy" | "condition",
 ): { value: unknown; error: null } | { value: null; error: Diagnostic } {
   const p = parser();
-  const mkLoc = (l: PeggyLocation): Loc => ({ file, start: map.start(l.start), end: map.end(l.end) });
+  const mkLoc = (l: PeggyLocation): Loc => spanLoc(map, file, l.start, l.end);
   try {
     return { value: p.parse(text, { startRule, mkLoc, canonical: canonicalString }), error: null };
   } catch (e) {
@@ -385,11 +396,7 @@ interface Explanation {
 
 function explain(err: PeggySyntaxError, ctx: ErrorContext): Diagnostic {
   const { text, file, map } = ctx;
-  const at = (start: number, end: number): Loc => ({
-    file,
-    start: map.start(peggyPos(text, start)),
-    end: map.end(peggyPos(text, end)),
-  });
+  const at = (start: number, end: number): Loc => spanLoc(map, file, peggyPos(text, start), peggyPos(text, end));
 
   // Faults the grammar reports itself through error(): the message is final.
   if (err.expected === null) {

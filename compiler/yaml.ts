@@ -545,8 +545,10 @@ function scalarMap(node: Scalar, source: string): { start(i: number): number; en
       }
     }
   }
+  // Never past the scalar's own text (a chomped final newline has no source).
+  const within = (q: number): number => Math.min(q, Math.max(first, e));
   return {
-    start: (i) => idx[i] ?? (idx.length > 0 ? idx[idx.length - 1]! + 1 : first),
-    end: (i) => (i === 0 ? first : idx[i - 1]! + 1),
+    start: (i) => within(idx[i] ?? (idx.length > 0 ? idx[idx.length - 1]! + 1 : first)),
+    end: (i) => within(i === 0 ? first : idx[i - 1]! + 1),
   };
 }

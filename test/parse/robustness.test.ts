@@ -50,6 +50,17 @@ describe("robustness", () => {
     );
   });
 
+  it("points_inside_a_folded_yaml_condition_when_a_comment_swallows_its_end", () => {
+    // Found by the property above: the folded scalar's line break became a space,
+    // so the "missing after `and`" point started after it ended.
+    const src = 'policy: p\nversion: 1.0.0\nrules:\n  - name: r\n    deny: file.read\n    if: >\n      path == "/a" and\n      #(path == "/b")\n';
+    const r = parseYamlPolicy(src, "m.yaml");
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["syntax-error"]);
+    checkDiagnostics(src, r.diagnostics);
+    const at = r.diagnostics[0]!.loc.start;
+    expect(src.slice(at.offset - 3, at.offset)).toBe("and");
+  });
+
   it("refuses_absurdly_deep_nesting_with_a_diagnostic", () => {
     const n = 100_000;
     const src = `policy "p" version "1.0.0"\nrule a: deny * if ${"(".repeat(n)}a == 1${")".repeat(n)}`;
