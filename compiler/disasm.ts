@@ -174,5 +174,6 @@ export function describeBackstop(file: Uint8Array): string {
   out.push(`  tcp bind: ${ports(BS_KIND.TCP_BIND, BSM.TCP_BIND_ANY)}`);
   out.push(`  socket families: ${fam}`);
   out.push(`  exec of a file descriptor: ${meta & BSM.EXEC_FD ? "allowed" : "refused"}`);
+  out.push(`  metadata changes (chmod, chown, utime, xattr): ${meta & BSM.FILE_META ? "allowed" : "refused"}`);
   return out.join("\n") + "\n";
 }

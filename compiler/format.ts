@@ -3,7 +3,7 @@
 // number here differs from it. Change both or neither.
 
 export const TRJ_MAGIC = 0x424a5254;
-export const TRJ_FORMAT_VERSION = 4;
+export const TRJ_FORMAT_VERSION = 5;
 
 export const LIMITS = {
   maxFileSize: 256 << 20,
@@ -93,7 +93,8 @@ export const BSM = {
   FAMILY_NETLINK: 1 << 5,
   FAMILY_OTHER: 1 << 6,
   EXEC_FD: 1 << 7,
-  ALL: (1 << 8) - 1,
+  FILE_META: 1 << 8, // file.meta could be allowed somewhere: chmod, chown, utime, xattr writes not refused
+  ALL: (1 << 9) - 1,
 } as const;
 
 /** Longest path a PATH entry may hold (TRJ_BS_MAX_PATH). */

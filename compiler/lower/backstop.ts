@@ -1,7 +1,9 @@
 // IR → the kernel backstop (BACKSTOP section, trj_isa.h): an OVER-approximation
 // of everything any rule that can allow (allow, flag, ask) — or a default of
 // allow/ask — could ever allow, in the shapes Landlock and seccomp understand:
-// file rights on path trees, TCP ports, socket families. Deny rules cannot
+// file rights on path trees, TCP ports, socket families, and whether exec of a
+// descriptor or any metadata change (file.meta: Landlock has no right for it,
+// so seccomp refuses the whole syscall family) is ever allowed. Deny rules cannot
 // shrink it (Landlock is allow-only); the library still enforces the policy,
 // the backstop only bounds what a process the library cannot see may do.
 //
@@ -53,7 +55,7 @@ const RIGHT_NAMES: Array<[number, string]> = [
 const META_NAMES: Array<[number, string]> = [
   [BSM.TCP_CONNECT_ANY, "tcp_connect_any"], [BSM.TCP_BIND_ANY, "tcp_bind_any"], [BSM.FAMILY_INET, "inet"],
   [BSM.FAMILY_INET6, "inet6"], [BSM.FAMILY_UNIX, "unix"], [BSM.FAMILY_NETLINK, "netlink"], [BSM.FAMILY_OTHER, "other"],
-  [BSM.EXEC_FD, "exec_fd"],
+  [BSM.EXEC_FD, "exec_fd"], [BSM.FILE_META, "file_meta"],
 ];
 export const rightsText = (a: number): string => RIGHT_NAMES.filter(([b]) => a & b).map(([, n]) => n).join(",");
 export const metaText = (a: number): string => META_NAMES.filter(([b]) => a & b).map(([, n]) => n).join(",") || "none";
@@ -377,7 +379,7 @@ export function computeBackstop(ir: IrPolicy, diags?: Diagnostics): Backstop {
     // No warning: a default-allow policy is a deny-list on purpose (policies/no-network.trj);
     // `trajeckt check --backstop` and disasm say that the backstop bounds nothing.
     grant(ROOT, BS.ALL_FILE);
-    meta |= BSM.TCP_CONNECT_ANY | BSM.TCP_BIND_ANY | DEFAULT_FAMILIES | BSM.FAMILY_NETLINK | BSM.FAMILY_OTHER | BSM.EXEC_FD;
+    meta |= BSM.TCP_CONNECT_ANY | BSM.TCP_BIND_ANY | DEFAULT_FAMILIES | BSM.FAMILY_NETLINK | BSM.FAMILY_OTHER | BSM.EXEC_FD | BSM.FILE_META;
   }
 
   for (const rule of ir.rules) {
@@ -398,6 +400,11 @@ export function computeBackstop(ir: IrPolicy, diags?: Diagnostics): Backstop {
           continue;
         }
         for (const p of r.places) grant(spec.parent && p.exact ? parent(p.bytes) : p.bytes, spec.rights);
+      }
+      // One bit for the whole policy: file.meta allowed on any path lets the kernel allow it on every path.
+      if (kind === "file.meta") {
+        const r = regionOf(rule.cond, "path", rule);
+        if (r.all || r.places.length > 0) meta |= BSM.FILE_META;
       }
       if (kind === "net.connect" || kind === "net.bind" || kind === "net.send") {
         const fam = familiesOf(rule.cond);

@@ -31,7 +31,10 @@
 #include <stdint.h>
 
 #define TRJ_MAGIC 0x424a5254u /* "TRJB" read as little-endian u32 */
-#define TRJ_FORMAT_VERSION 4u
+/* 5: TRJ_BSM_FILE_META. A version-4 table has that bit clear because it did not
+   exist, not because file.meta is never allowed: read as 5, it would make
+   the launcher refuse chmod under a policy that allows it. So 4 is refused. */
+#define TRJ_FORMAT_VERSION 5u
 
 /* ---- limits the verifier enforces ------------------------------------- */
 #define TRJ_MAX_FILE_SIZE (256u << 20) /* bytes */
@@ -212,7 +215,8 @@ typedef struct trj_class {
  *
  * A coarse, allow-only region the compiler computed from the policy: every
  * path tree, TCP port and socket family any rule that can allow (allow, flag,
- * ask; or a default of allow/ask) could ever allow. trajeckt-exec turns it into
+ * ask; or a default of allow/ask) could ever allow, and whether it could ever
+ * allow exec of a descriptor or file.meta at all. trajeckt-exec turns it into
  * a Landlock ruleset and a seccomp filter, so what LD_PRELOAD cannot see is
  * still bounded. The library enforces the policy itself; this only bounds it.
  *
@@ -244,7 +248,8 @@ enum trj_bs_meta {
     TRJ_BSM_FAMILY_NETLINK = 1u << 5,
     TRJ_BSM_FAMILY_OTHER = 1u << 6,
     TRJ_BSM_EXEC_FD = 1u << 7, /* exec of a descriptor (fexecve, execveat AT_EMPTY_PATH) could be allowed */
-    TRJ_BSM_ALL = (1u << 8) - 1
+    TRJ_BSM_FILE_META = 1u << 8, /* file.meta (chmod, chown, utime, xattr writes) could be allowed anywhere */
+    TRJ_BSM_ALL = (1u << 9) - 1
 };
 
 #define TRJ_BS_MAX_PATH 4096u /* bytes of a PATH entry's path (PATH_MAX) */

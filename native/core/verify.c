@@ -183,8 +183,10 @@ int trj_check_header(vctx *v)
     if (h->magic != TRJ_MAGIC)
         return trj_vfail(v, "bad-magic", "header: magic is 0x%08x, expected 0x%08x (\"TRJB\")", h->magic, TRJ_MAGIC);
     if (h->version != TRJ_FORMAT_VERSION)
-        return trj_vfail(v, "bad-version", "header: format version %u, this core reads %u", h->version,
-                     TRJ_FORMAT_VERSION);
+        return trj_vfail(v, "bad-version", "header: format version %u, this core reads %u (%s)", h->version,
+                     TRJ_FORMAT_VERSION, h->version < TRJ_FORMAT_VERSION
+                         ? "compiled by an older trajeckt; recompile the policy"
+                         : "compiled by a newer trajeckt; recompile it with this one");
     if (h->header_size != TRJ_HEADER_SIZE)
         return trj_vfail(v, "bad-header-size", "header: header_size is %u, expected %u", h->header_size,
                      TRJ_HEADER_SIZE);

@@ -37,20 +37,20 @@ static const struct {
     uint32_t access;
     const char *why;
 } monitor_paths[] = {
-    { MON_LIB, BS_READ, "libtrajeckt.so, loaded into every agent image (mmap needs read, not execute)" },
-    { "/usr/lib", BS_READ | BS_READ_DIR, "the dynamic loader's libraries (read, no execute)" },
-    { "/lib", BS_READ | BS_READ_DIR, "the dynamic loader's libraries" },
-    { "/lib64", BS_READ | BS_READ_DIR, "the dynamic loader's libraries" },
-    { "/usr/lib64", BS_READ | BS_READ_DIR, "the dynamic loader's libraries" },
-    { "/etc/ld.so.cache", BS_READ, "the dynamic loader's cache" },
-    { "/proc", BS_READ | BS_READ_DIR,
+    { MON_LIB, TRJ_BS_READ, "libtrajeckt.so, loaded into every agent image (mmap needs read, not execute)" },
+    { "/usr/lib", TRJ_BS_READ | TRJ_BS_READ_DIR, "the dynamic loader's libraries (read, no execute)" },
+    { "/lib", TRJ_BS_READ | TRJ_BS_READ_DIR, "the dynamic loader's libraries" },
+    { "/lib64", TRJ_BS_READ | TRJ_BS_READ_DIR, "the dynamic loader's libraries" },
+    { "/usr/lib64", TRJ_BS_READ | TRJ_BS_READ_DIR, "the dynamic loader's libraries" },
+    { "/etc/ld.so.cache", TRJ_BS_READ, "the dynamic loader's cache" },
+    { "/proc", TRJ_BS_READ | TRJ_BS_READ_DIR,
       "the library's slow paths: /proc/self/fd/N (real paths, reopen) and /proc/<writer>/fd/N (the ring)" },
-    { MON_AGENT, BS_READ | BS_EXEC, "the agent's own binary: the operator asked to run it" },
-    { "/lib64/ld-linux-x86-64.so.2", BS_READ | BS_EXEC,
+    { MON_AGENT, TRJ_BS_READ | TRJ_BS_EXEC, "the agent's own binary: the operator asked to run it" },
+    { "/lib64/ld-linux-x86-64.so.2", TRJ_BS_READ | TRJ_BS_EXEC,
       "the dynamic loader: the kernel opens it for execution with every dynamic program (x86_64 only: "
       "seccomp admits no other ABI). It can run any readable file as `ld.so FILE` (evasion.md LIMITS 2)" },
-    { "/dev/null", BS_READ | BS_WRITE, "stdio redirections" },
-    { "/dev/tty", BS_READ | BS_WRITE, "the ask prompt and the agent's terminal" },
+    { "/dev/null", TRJ_BS_READ | TRJ_BS_WRITE, "stdio redirections" },
+    { "/dev/tty", TRJ_BS_READ | TRJ_BS_WRITE, "the ask prompt and the agent's terminal" },
 };
 
 /* ---- mapping --------------------------------------------------------------- */
@@ -73,35 +73,35 @@ static uint64_t handled_fs(int abi)
     return h;
 }
 
-/* BS_* → Landlock rights. Device nodes (MAKE_CHAR/BLOCK) are never granted. */
+/* TRJ_BS_* → Landlock rights. Device nodes (MAKE_CHAR/BLOCK) are never granted. */
 static uint64_t to_landlock(uint32_t a)
 {
     uint64_t r = 0;
-    if (a & BS_READ) {
+    if (a & TRJ_BS_READ) {
         r |= TRJ_LL_FS_READ_FILE | TRJ_LL_FS_IOCTL_DEV;
     }
-    if (a & BS_READ_DIR) {
+    if (a & TRJ_BS_READ_DIR) {
         r |= TRJ_LL_FS_READ_DIR;
     }
-    if (a & BS_WRITE) {
+    if (a & TRJ_BS_WRITE) {
         r |= TRJ_LL_FS_WRITE_FILE | TRJ_LL_FS_IOCTL_DEV;
     }
-    if (a & BS_TRUNCATE) {
+    if (a & TRJ_BS_TRUNCATE) {
         r |= TRJ_LL_FS_TRUNCATE;
     }
-    if (a & BS_CREATE) {
+    if (a & TRJ_BS_CREATE) {
         r |= TRJ_LL_FS_MAKE_REG | TRJ_LL_FS_MAKE_FIFO | TRJ_LL_FS_MAKE_SOCK | TRJ_LL_FS_MAKE_SYM;
     }
-    if (a & BS_MKDIR) {
+    if (a & TRJ_BS_MKDIR) {
         r |= TRJ_LL_FS_MAKE_DIR;
     }
-    if (a & BS_REMOVE) {
+    if (a & TRJ_BS_REMOVE) {
         r |= TRJ_LL_FS_REMOVE_FILE | TRJ_LL_FS_REMOVE_DIR;
     }
-    if (a & BS_EXEC) {
+    if (a & TRJ_BS_EXEC) {
         r |= TRJ_LL_FS_EXECUTE;
     }
-    if (a & BS_REFER) {
+    if (a & TRJ_BS_REFER) {
         r |= TRJ_LL_FS_REFER;
     }
     return r;
@@ -114,7 +114,7 @@ static uint64_t to_landlock(uint32_t a)
 /* 0 added, 1 skipped (does not exist), -1 error (err filled). */
 static int add_path(int rs, int abi, const char *path, uint32_t access, int verbose, char *err, size_t err_len)
 {
-    if ((access & (BS_WRITE | BS_CREATE)) && (access & BS_EXEC)) {
+    if ((access & (TRJ_BS_WRITE | TRJ_BS_CREATE)) && (access & TRJ_BS_EXEC)) {
         fprintf(stderr, "trajeckt: backstop: W^X: %s may be both written and executed\n", path);
     }
     int fd = open(path, O_PATH | O_CLOEXEC);
@@ -182,10 +182,10 @@ int bs_landlock(const struct bs_plan *plan, int apply, char *err, size_t err_len
     }
     struct trj_ll_ruleset_attr attr = { .handled_access_fs = handled_fs(abi) };
     uint64_t handled_net = 0;
-    if (!(plan->meta & BSM_TCP_CONNECT_ANY)) {
+    if (!(plan->meta & TRJ_BSM_TCP_CONNECT_ANY)) {
         handled_net |= TRJ_LL_NET_CONNECT_TCP;
     }
-    if (!(plan->meta & BSM_TCP_BIND_ANY)) {
+    if (!(plan->meta & TRJ_BSM_TCP_BIND_ANY)) {
         handled_net |= TRJ_LL_NET_BIND_TCP;
     }
     attr.handled_access_net = handled_net;
@@ -200,9 +200,9 @@ int bs_landlock(const struct bs_plan *plan, int apply, char *err, size_t err_len
     char path[4096];
     int r = 0;
     for (uint32_t i = 0; i < plan->n_entries && r >= 0; i++) {
-        const bs_entry *e = &plan->entries[i];
+        const trj_bs_entry *e = &plan->entries[i];
         switch (e->kind) {
-        case BS_PATH:
+        case TRJ_BS_PATH:
             if (e->path.len == 0 || e->path.len >= sizeof path) {
                 snprintf(err, err_len, "backstop entry %u: path length %u", i, e->path.len);
                 r = -1;
@@ -210,14 +210,14 @@ int bs_landlock(const struct bs_plan *plan, int apply, char *err, size_t err_len
             }
             memcpy(path, plan->strings + e->path.off, e->path.len);
             path[e->path.len] = '\0';
-            r = add_path(rs, abi, path, e->access & BS_ALL_FILE, plan->verbose, err, err_len);
+            r = add_path(rs, abi, path, e->access & TRJ_BS_ALL_FILE, plan->verbose, err, err_len);
             break;
-        case BS_TCP_CONNECT:
+        case TRJ_BS_TCP_CONNECT:
             if (handled_net & TRJ_LL_NET_CONNECT_TCP) {
                 r = add_port(rs, TRJ_LL_NET_CONNECT_TCP, e->port, plan->verbose, err, err_len);
             }
             break;
-        case BS_TCP_BIND:
+        case TRJ_BS_TCP_BIND:
             if (handled_net & TRJ_LL_NET_BIND_TCP) {
                 r = add_port(rs, TRJ_LL_NET_BIND_TCP, e->port, plan->verbose, err, err_len);
             }

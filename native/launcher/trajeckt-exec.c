@@ -285,13 +285,9 @@ static int load_plan(struct bs_plan *plan, char *err, size_t err_len)
         snprintf(err, err_len, "policy rejected: %s", msg);
         return -1;
     }
-    if (bs_core_backstop == NULL) {
-        snprintf(err, err_len, "this build of the core cannot read a policy's backstop section");
-        return -1;
-    }
-    const bs_entry *e = NULL;
+    const trj_bs_entry *e = NULL;
     uint32_t n = 0;
-    if (bs_core_backstop(&policy, &e, &n) != 0 || n == 0 || e[0].kind != BS_META) {
+    if (trj_backstop(&policy, &e, &n) != 0 || n == 0 || e[0].kind != TRJ_BS_META) {
         snprintf(err, err_len, "the policy has no valid backstop section (recompile it)");
         return -1;
     }

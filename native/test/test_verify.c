@@ -144,6 +144,23 @@ REJECTS(rejects_bad_magic, "bad-magic", tb_hdr(b)->magic ^= 1)
 REJECTS(rejects_bad_version, "bad-version", tb_hdr(b)->version = TRJ_FORMAT_VERSION + 1)
 REJECTS(rejects_version_1_table, "bad-version", tb_hdr(b)->version = 1) /* DFA rows were state numbers then */
 REJECTS(rejects_version_2_table, "bad-version", tb_hdr(b)->version = 2) /* rows of n_columns, state_info[] beside */
+REJECTS(rejects_version_4_table, "bad-version", tb_hdr(b)->version = 4) /* no FILE_META bit: clear meant "unknown" */
+
+TEST(an_older_table_is_refused_with_recompile)
+{
+    fixture f;
+    fx_build(&f);
+    tb_hdr(f.buf)->version = TRJ_FORMAT_VERSION - 1;
+    tb_rehash(f.buf);
+    char msg[256];
+    CHECK_EQ(trj_verify(f.buf, f.len, msg, sizeof msg), -EINVAL);
+    CHECK(strstr(msg, "compiled by an older trajeckt; recompile") != NULL);
+    tb_hdr(f.buf)->version = TRJ_FORMAT_VERSION + 1;
+    tb_rehash(f.buf);
+    CHECK_EQ(trj_verify(f.buf, f.len, msg, sizeof msg), -EINVAL);
+    CHECK(strstr(msg, "compiled by a newer trajeckt") != NULL);
+    fx_free(&f);
+}
 REJECTS(rejects_bad_header_size, "bad-header-size", tb_hdr(b)->header_size = TRJ_HEADER_SIZE + 8)
 REJECTS(rejects_nonzero_header_flags, "reserved-nonzero", tb_hdr(b)->flags = 1)
 REJECTS(rejects_nonzero_header_reserved, "reserved-nonzero", tb_hdr(b)->reserved = 1)
@@ -583,7 +600,7 @@ REJECTS(rejects_backstop_without_meta_first, "bad-backstop", {
 })
 REJECTS(rejects_backstop_second_meta, "bad-backstop", { tb_bs(b, 3)->kind = TRJ_BS_META; tb_bs(b, 3)->port = 0; })
 REJECTS(rejects_backstop_unknown_kind, "bad-backstop", tb_bs(b, 3)->kind = 4)
-REJECTS(rejects_backstop_unknown_meta_bit, "bad-backstop", tb_bs(b, 0)->access = 1u << 8)
+REJECTS(rejects_backstop_unknown_meta_bit, "bad-backstop", tb_bs(b, 0)->access = (uint32_t)TRJ_BSM_ALL + 1)
 REJECTS(rejects_backstop_path_without_rights, "bad-backstop", tb_bs(b, 1)->access = 0)
 REJECTS(rejects_backstop_unknown_right, "bad-backstop", tb_bs(b, 1)->access |= 1u << 9)
 REJECTS(rejects_backstop_port_above_65535, "bad-backstop", tb_bs(b, 3)->port = 65536)

@@ -47,7 +47,7 @@ export interface TableSpec {
 const DECISION = { allow: 1, deny: 2, ask: 3, flag: 4 } as const;
 const TYPE = { str: 1, int: 2, ip: 3 } as const;
 const OP = { CLASSIFY: 1, CANDIDATES: 2, DECIDE: 4, JATOM: 16, RET: 18 } as const;
-const FORMAT_VERSION = 4;
+const FORMAT_VERSION = 5;
 const HEADER = 192;
 
 class Bytes {

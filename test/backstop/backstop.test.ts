@@ -52,7 +52,11 @@ describe("backstop region", () => {
     ["create: parent of an exact path", `rule c: allow file.create if path == "/a/b"`, ["meta none", "path /a create"]],
     ["create: the tree of under", `rule c: allow file.create, file.delete, dir.create if path under "/w"`, ["meta none", "path /w create,mkdir,remove"]],
     ["rename: both parents", `rule m: allow file.rename if path under "/a" and path2 == "/b/c"`, ["meta none", "path /a create,remove,refer", "path /b create,remove,refer"]],
-    ["meta has no rights", `rule m: allow file.meta if path under "/a"`, ["meta none"]],
+    ["file.meta: no rights, the whole-policy bit", `rule m: allow file.meta if path under "/a"`, ["meta file_meta"]],
+    ["file.meta beside other kinds", `rule m: allow file.read, file.meta if path under "/w"`, ["meta file_meta", "path /w read,read_dir"]],
+    ["file.meta under ask", `rule m: ask file.meta if path == "/w/x"`, ["meta file_meta"]],
+    ["file.meta denied only: no bit", `rule d: deny file.meta if path under "/"`, ["meta none"]],
+    ["writes without file.meta: no bit", `rule w: allow file.write, file.create if path under "/w"`, ["meta none", "path /w write,truncate,create"]],
     ["exec of one program", `rule x: allow exec if exe == "/usr/bin/git"`, ["meta none", "path /usr/bin/git exec"]],
     ["exec by argv: anywhere, and exec of a descriptor", `rule x: allow exec if argv[1] == "status"`, ["meta exec_fd", "path / exec"]],
     ["merge drops covered paths", `rule a: allow file.read if path under "/usr"\nrule b: allow file.read if path under "/usr/lib"\nrule w: allow file.write if path under "/usr/lib/x"`,
@@ -62,7 +66,7 @@ describe("backstop region", () => {
     ["unix only: no tcp", `rule n: allow net.connect if family == "unix"`, ["meta unix"]],
     ["netlink only when named", `rule n: allow net.send if family in ["netlink", "inet"]`, ["meta inet,netlink"]],
     ["flag counts as allow", `rule f: flag file.read if path under "/var/log"`, ["meta none", "path /var/log read,read_dir"]],
-    ["default allow: everything", `rule d: deny file.read if path under "/etc"`, ["meta tcp_connect_any,tcp_bind_any,inet,inet6,unix,netlink,other,exec_fd", "path / read,read_dir,write,truncate,create,mkdir,remove,exec,refer"]],
+    ["default allow: everything", `rule d: deny file.read if path under "/etc"`, ["meta tcp_connect_any,tcp_bind_any,inet,inet6,unix,netlink,other,exec_fd,file_meta", "path / read,read_dir,write,truncate,create,mkdir,remove,exec,refer"]],
   ];
   for (const [name, rules, want] of rows) {
     it(name, () => expect(region(rules, name.startsWith("default allow") ? "allow" : "deny")).toEqual(want));
@@ -70,6 +74,16 @@ describe("backstop region", () => {
 
   it("non-normalized literals become their normalized form", () => {
     expect(region(`rule r: allow file.read if path under "/tmp//" or path == "/a/./b/../c"`)).toEqual(["meta none", "path /a/c read,read_dir", "path /tmp read,read_dir"]);
+  });
+
+  it("shipped policies: coding-agent allows file.meta in its workspace, read-only never", () => {
+    const meta = (f: string) => {
+      const r = compile(readFileSync(join(root, "policies", `${f}.trj`), "utf8"), { file: `${f}.trj`, examples: false, env: {} });
+      return readBackstop(r.bytes!)[0]!.access & BSM.FILE_META;
+    };
+    expect(meta("coding-agent")).toBe(BSM.FILE_META);
+    expect(meta("no-network")).toBe(BSM.FILE_META); // default allow
+    expect(meta("read-only")).toBe(0);
   });
 });
 
@@ -126,6 +140,8 @@ describe("backstop through the C core", () => {
     expect(text).toContain(`"/usr"  read, read_dir`);
     expect(text).toContain("tcp connect: 443");
     expect(text).toContain("socket families: inet, inet6, unix");
+    expect(text).toContain("metadata changes (chmod, chown, utime, xattr): refused");
+    expect(describeBackstop(build(`rule m: allow file.meta if path under "/w"`).bytes!)).toContain("metadata changes (chmod, chown, utime, xattr): allowed");
   });
 });
 
@@ -173,6 +189,10 @@ describe("every allowed action lies inside the backstop (random policies)", () =
             if (v === null) continue;
             checked++;
             expect(rightsAt(entries, v) & right, `${a.kind} ${field}=${JSON.stringify(raw)} allowed by ${d.rule}\n${printPolicy(gp)}`).toBe(right);
+          }
+          if (a.kind === "file.meta") {
+            checked++;
+            expect(meta & BSM.FILE_META, `file.meta allowed by ${d.rule}\n${printPolicy(gp)}`).not.toBe(0);
           }
           if ((a.kind === "net.connect" || a.kind === "net.bind") && (a.family === "inet" || a.family === "inet6") && typeof a.port === "number" && a.port >= 0 && a.port <= 65535) {
             checked++;

@@ -156,7 +156,7 @@ export const CASES: Case[] = [
   { id: "E23b", title: "chown of the secret", layer: "S", run: P("meta", "chown"), expect: { audit: metaSecret } },
   { id: "E23c", title: "utimensat of the secret", layer: "S", run: P("meta", "utime"), expect: { audit: metaSecret } },
   { id: "E23d", title: "setxattr user.* on the secret", layer: "S", run: P("meta", "xattr"), expect: { audit: metaSecret }, known: "fails: S (hook setxattr/lsetxattr/fsetxattr; Landlock has no metadata rights)" },
-  { id: "E23e", title: "inline-asm fchmodat of the secret", layer: "K", run: P("meta", "raw-chmod"), expect: {}, known: "fails: K (the seccomp table does not refuse chmod/fchmodat; Landlock has no metadata rights)" },
+  { id: "E23e", title: "inline-asm fchmodat of the secret (a policy that never allows file.meta)", layer: "K", run: P("meta", "raw-chmod"), expect: { policy: (x) => `${x.dir}/nometa.trj` }, known: "fails without K: the seccomp FILE_META refusal" },
   { id: "E24a", title: "a 4000-byte a/../ path from the workspace to the secret", layer: "S+K", run: (x) => [x.probe, "path", `${x.work}/${"a/../".repeat(780)}../secret/key.txt`], expect: { audit: readSecret } },
   { id: "E24b", title: "relative open from a dirfd 400 levels (80 KiB) deep", layer: "S+K", run: P("long"), expect: { control: true, audit: () => ({ kind: "file.read" }) }, known: "fails: S (the open is denied, but with no audit record: record unresolvable dirfds, cause unresolvable)" },
   { id: "E25a", title: "file name with \\xff, CR/LF, a forged JSON line and ANSI escapes", layer: "S+K", run: P("logname"), expect: { audit: () => ({ kind: "file.read" }), logIntact: true } },

@@ -205,6 +205,10 @@ export function runCases(which: (c: Case, i: number) => boolean, tag: string): v
     closers.push(() => tcp4.close(), () => tcp6.close(), () => udpNo.close(), () => okSrv.close(), () => udpOk.close(), () => unixSrv.close(), () => abs.close());
 
     writeFileSync(x.policy, policyText(x));
+    // E23e: the same policy without file.meta, so the backstop's FILE_META bit is clear
+    const noMeta = policyText(x).replace("file.delete, file.meta, dir.create", "file.delete, dir.create");
+    if (noMeta === policyText(x)) throw new Error("harness: the workspace rule no longer reads as expected");
+    writeFileSync(join(d, "nometa.trj"), noMeta);
     // E45: a compiled table with a flipped body byte, and a source that does not compile
     const trjb = join(d, "ok.trjb");
     const comp = await trajeckt(["compile", x.policy, "-o", trjb]);

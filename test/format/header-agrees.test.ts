@@ -45,6 +45,7 @@ int main(void) {
   P("bsm.TCP_CONNECT_ANY", TRJ_BSM_TCP_CONNECT_ANY); P("bsm.TCP_BIND_ANY", TRJ_BSM_TCP_BIND_ANY);
   P("bsm.FAMILY_INET", TRJ_BSM_FAMILY_INET); P("bsm.FAMILY_INET6", TRJ_BSM_FAMILY_INET6); P("bsm.FAMILY_UNIX", TRJ_BSM_FAMILY_UNIX);
   P("bsm.FAMILY_NETLINK", TRJ_BSM_FAMILY_NETLINK); P("bsm.FAMILY_OTHER", TRJ_BSM_FAMILY_OTHER); P("bsm.EXEC_FD", TRJ_BSM_EXEC_FD);
+  P("bsm.FILE_META", TRJ_BSM_FILE_META);
   P("bsm.ALL", TRJ_BSM_ALL);
   P("bse.kind", offsetof(trj_bs_entry, kind)); P("bse.access", offsetof(trj_bs_entry, access)); P("bse.path", offsetof(trj_bs_entry, path));
   P("bse.port", offsetof(trj_bs_entry, port)); P("bse.reserved", offsetof(trj_bs_entry, reserved));
