@@ -6,7 +6,9 @@
  * writes the audit record (audit.c) BEFORE returning 1 (allow, flag) or 0
  * (deny). Every path records: no policy (cause NO_POLICY), a hook that could
  * not build the action (UNRESOLVABLE, error = errno), the policy's verdict
- * (POLICY), a setuid target not named exactly (SETUID), ask (ASK_*). A record
+ * (POLICY), a setuid target not named exactly (SETUID), ask (ASK_*). Path
+ * functions that cannot name the object (TRJ_UNRES) reach the same seam
+ * through trj_unresolvable(), so those denials are recorded too. A record
  * that cannot be written (no audit channel, writer closed or dead, a nested
  * decision on a full ring) is a deny: nothing runs unrecorded.
  *
@@ -16,6 +18,7 @@
  * does a broken audit channel.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -191,6 +194,20 @@ int trj_decide_path2(uint32_t kind, const char *p1, size_t l1, const char *p2, s
 {
     struct trj_action a = { .kind = kind, .path = p1, .path_len = l1, .path2 = p2, .path2_len = l2 };
     return trj_decide_and_record(&a);
+}
+
+int trj_unresolvable(uint32_t kind, long r, const char *p1, size_t l1, const char *p2, size_t l2)
+{
+    if (!TRJ_IS_UNRES(r)) {
+        return (int)r;
+    }
+    int e = TRJ_UNRES_ERRNO(r);
+    struct trj_action a = {
+        .kind = kind, .path = p1, .path_len = l1, .path2 = p2, .path2_len = l2,
+        .error = e > 0 ? e : EACCES, /* nonzero: never evaluated */
+    };
+    (void)trj_decide_and_record(&a);
+    return -EACCES;
 }
 
 /*

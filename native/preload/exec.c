@@ -51,9 +51,14 @@ struct exec_target {
     char name[TRJ_PATH_MAX]; /* the absolute name it was run as ("" = same as exe) */
     size_t name_len;
     struct stat st;
+    int unres; /* nonzero: the program has no usable path (a memfd, a deleted
+                  file, longer than PATH_MAX); why, as an errno. exe holds the
+                  descriptor's link text; judge_exec records it, cause
+                  UNRESOLVABLE, and denies. */
 };
 
-/* Resolve (dirfd, path) or the descriptor itself (AT_EMPTY_PATH) to its real path. 0 or -errno. */
+/* Resolve (dirfd, path) or the descriptor itself (AT_EMPTY_PATH) to its real
+   path. 0 (t->unres set if there is none) or -errno. */
 static int resolve_exe(int dirfd, const char *path, int atflags, struct exec_target *t)
 {
     long fd;
@@ -82,11 +87,17 @@ static int resolve_exe(int dirfd, const char *path, int atflags, struct exec_tar
     if (r < 0) {
         return (int)r;
     }
+    t->unres = 0;
+    t->name_len = 0;
     if (n < 0) {
-        return n == -EBADF ? -EBADF : -EACCES;
+        if (!TRJ_IS_UNRES(n)) {
+            return (int)n; /* -EBADF */
+        }
+        t->unres = TRJ_UNRES_ERRNO(n);
+        t->exe_len = strlen(t->exe);
+        return 0;
     }
     t->exe_len = (size_t)n;
-    t->name_len = 0;
     if (path[0] != '\0') {
         long nl = trj_abs_path(dirfd, path, t->name);
         if (nl > 0 && ((size_t)nl != t->exe_len || memcmp(t->name, t->exe, t->exe_len) != 0)) {
@@ -160,7 +171,7 @@ static int judge_exec(const struct exec_target *t, char *const argv[], int env_e
         argv = empty;
     }
     int64_t argc = 0;
-    int err = env_error;
+    int err = t->unres != 0 ? t->unres : env_error;
     while (argv[argc] != NULL) {
         if (++argc > (1 << 22)) {
             err = E2BIG;

@@ -15,7 +15,12 @@
  * file.create; unlink/rmdir/remove file.delete; rename* file.rename
  * (path = old, path2 = new); link*, symlink* file.link (path = existing
  * object or symlink target, path2 = the new name); mkdir* dir.create;
- * chmod/chown/utimensat file.meta; truncate file.write.
+ * chmod/chown/utimensat and setxattr/removexattr (all variants) file.meta;
+ * getxattr/listxattr (all variants) and name_to_handle_at file.read;
+ * open_by_handle_at is always denied (a handle has no path to judge);
+ * truncate file.write. A path the shim cannot resolve (a dirfd deeper than
+ * PATH_MAX, a deleted object, a descriptor that is no path) is recorded
+ * (cause UNRESOLVABLE, trj_unresolvable) and denied.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "trajeckt_preload.h"
@@ -60,6 +66,24 @@ int open(const char *path, int flags, ...)
 }
 
 int open64(const char *path, int flags, ...)
+{
+    GET_MODE(flags, flags, mode);
+    trj_init();
+    return ret(trj_open_judged(AT_FDCWD, path, flags | O_LARGEFILE, mode));
+}
+
+/* glibc exports open and open64 under these names too (weak aliases that
+   dlsym and old binaries reach): judged exactly like them. */
+int __open(const char *path, int flags, ...);
+int __open(const char *path, int flags, ...)
+{
+    GET_MODE(flags, flags, mode);
+    trj_init();
+    return ret(trj_open_judged(AT_FDCWD, path, flags, mode));
+}
+
+int __open64(const char *path, int flags, ...);
+int __open64(const char *path, int flags, ...)
 {
     GET_MODE(flags, flags, mode);
     trj_init();
@@ -187,7 +211,8 @@ static FILE *freopen_judged(const char *path, const char *mode, FILE *stream,
         return NULL;
     }
     char self[TRJ_PATH_MAX];
-    if (path == NULL) {
+    int flags = mode != NULL ? fopen_flags(mode) : -1;
+    if (path == NULL && flags >= 0) {
         /* "Change the mode of the same file": glibc reopens /proc/self/fd/N
            through its internal open, which no hook sees — so a read-only
            stream could become a writable one. Judge it as an open of the
@@ -196,12 +221,11 @@ static FILE *freopen_judged(const char *path, const char *mode, FILE *stream,
         int old = stream != NULL ? fileno(stream) : -1;
         long l = old >= 0 ? trj_fd_path(old, self) : -EBADF;
         if (l < 0) {
-            errno = (int)-l;
+            errno = -trj_unresolvable(trj_open_kind(flags | extra), l, self, strlen(self), NULL, 0);
             return NULL;
         }
         path = self;
     }
-    int flags = mode != NULL ? fopen_flags(mode) : -1;
     char m2[32];
     size_t n = 0;
     for (const char *m = mode; flags >= 0 && *m != '\0' && n + 1 < sizeof m2; m++) {
@@ -280,10 +304,15 @@ static void named_done(struct named *n)
     }
 }
 
-/* Resolve (dirfd,path) to its real parent without judging. 0 or -errno. */
+/* Resolve (dirfd,path) to its real parent without judging. 0, -errno, or
+   TRJ_UNRES (the caller records it with the kind: trj_unresolvable). n->lex
+   is then the path as far as it is known (the raw argument, or the lexical
+   path when only the real one failed). */
 static int named_resolve(struct named *n, int dirfd, const char *path)
 {
     n->owned = 0;
+    n->lex[0] = '\0';
+    n->lex_len = 0;
     if (path == NULL) {
         return -EFAULT;
     }
@@ -292,10 +321,20 @@ static int named_resolve(struct named *n, int dirfd, const char *path)
     }
     long l = trj_abs_path(dirfd, path, n->lex);
     if (l < 0) {
-        return l == -EBADF ? -EBADF : -EACCES;
+        size_t pl = strnlen(path, sizeof n->lex - 1);
+        memcpy(n->lex, path, pl); /* for the record: the raw argument (cut to fit, never judged) */
+        n->lex[pl] = '\0';
+        n->lex_len = pl;
+        return (int)l;
     }
     n->lex_len = (size_t)l;
     return trj_resolve_parent(dirfd, path, &n->pfd, &n->owned, &n->name, n->real, &n->real_len);
+}
+
+/* strlen of a raw argument that may be NULL (failure paths only). */
+static size_t len0(const char *s)
+{
+    return s != NULL ? strlen(s) : 0;
 }
 
 static int same(const char *a, size_t al, const char *b, size_t bl)
@@ -308,7 +347,7 @@ static int named_one(struct named *n, uint32_t kind, int dirfd, const char *path
 {
     int r = named_resolve(n, dirfd, path);
     if (r < 0) {
-        return r;
+        return trj_unresolvable(kind, r, n->lex, n->lex_len, NULL, 0);
     }
     if (!trj_decide_path(kind, n->lex, n->lex_len) ||
         (!same(n->lex, n->lex_len, n->real, n->real_len) && !trj_decide_path(kind, n->real, n->real_len))) {
@@ -383,12 +422,12 @@ static int do_renameat2(int od, const char *op, int nd, const char *np, unsigned
     struct named a, b;
     int r = named_resolve(&a, od, op);
     if (r < 0) {
-        return fail(r);
+        return fail(trj_unresolvable(TRJ_KIND_FILE_RENAME, r, a.lex, a.lex_len, np, len0(np)));
     }
     r = named_resolve(&b, nd, np);
     if (r < 0) {
         named_done(&a);
-        return fail(r);
+        return fail(trj_unresolvable(TRJ_KIND_FILE_RENAME, r, a.lex, a.lex_len, b.lex, b.lex_len));
     }
     if (!judge_pair(TRJ_KIND_FILE_RENAME, a.lex, a.lex_len, a.real, a.real_len,
                     b.lex, b.lex_len, b.real, b.real_len) ||
@@ -434,17 +473,17 @@ static int do_linkat(int od, const char *op, int nd, const char *np, int flags)
     if ((flags & AT_EMPTY_PATH) && op[0] == '\0') {
         ll1 = rl1 = trj_fd_path(od, real1);
         if (rl1 < 0) {
-            return fail(rl1 == -EBADF ? -EBADF : -EACCES);
+            return fail(trj_unresolvable(TRJ_KIND_FILE_LINK, rl1, real1, strlen(real1), np, len0(np)));
         }
         memcpy(lex1, real1, (size_t)rl1 + 1);
         ofd = od;
     } else if (flags & AT_SYMLINK_FOLLOW) {
-        ll1 = trj_abs_path(od, op, lex1);
         if (op[0] == '\0') {
             return fail(-ENOENT);
         }
+        ll1 = trj_abs_path(od, op, lex1);
         if (ll1 < 0) {
-            return fail(ll1 == -EBADF ? -EBADF : -EACCES);
+            return fail(trj_unresolvable(TRJ_KIND_FILE_LINK, ll1, op, strlen(op), np, len0(np)));
         }
         long fd = trj_sys4(SYS_openat, od, (long)op, O_PATH | O_CLOEXEC, 0);
         if (fd < 0) {
@@ -453,7 +492,8 @@ static int do_linkat(int od, const char *op, int nd, const char *np, int flags)
         rl1 = trj_fd_path((int)fd, real1);
         if (rl1 < 0) {
             trj_close((int)fd);
-            return fail(-EACCES);
+            return fail(trj_unresolvable(TRJ_KIND_FILE_LINK, TRJ_IS_UNRES(rl1) ? rl1 : TRJ_UNRES(-rl1),
+                                         lex1, (size_t)ll1, np, len0(np)));
         }
         ofd = (int)fd;
         oowned = 1;
@@ -461,7 +501,7 @@ static int do_linkat(int od, const char *op, int nd, const char *np, int flags)
         struct named a;
         r = named_resolve(&a, od, op);
         if (r < 0) {
-            return fail(r);
+            return fail(trj_unresolvable(TRJ_KIND_FILE_LINK, r, a.lex, a.lex_len, np, len0(np)));
         }
         memcpy(lex1, a.lex, a.lex_len + 1);
         memcpy(real1, a.real, a.real_len + 1);
@@ -476,7 +516,7 @@ static int do_linkat(int od, const char *op, int nd, const char *np, int flags)
         if (oowned) {
             trj_close(ofd);
         }
-        return fail(r);
+        return fail(trj_unresolvable(TRJ_KIND_FILE_LINK, r, lex1, (size_t)ll1, b.lex, b.lex_len));
     }
     if (!judge_pair(TRJ_KIND_FILE_LINK, lex1, (size_t)ll1, real1, (size_t)rl1,
                     b.lex, b.lex_len, b.real, b.real_len)) {
@@ -514,7 +554,7 @@ static int do_symlinkat(const char *target, int nd, const char *np)
     struct named b;
     int r = named_resolve(&b, nd, np);
     if (r < 0) {
-        return fail(r);
+        return fail(trj_unresolvable(TRJ_KIND_FILE_LINK, r, target, strlen(target), b.lex, b.lex_len));
     }
     /* path = the target as it will resolve from the link's real directory */
     char t[TRJ_PATH_MAX];
@@ -538,13 +578,21 @@ static int do_symlinkat(const char *target, int nd, const char *np)
                 memcpy(t, u, (size_t)tl + 1);
             }
         } else {
-            tl = -EACCES;
+            tl = tl < 0 ? tl : TRJ_UNRES(ENAMETOOLONG);
         }
     }
-    if (tl < 0 || target[0] == '\0' ||
-        !judge_pair(TRJ_KIND_FILE_LINK, t, (size_t)tl, t, (size_t)tl, b.lex, b.lex_len, b.real, b.real_len)) {
+    if (target[0] == '\0') {
         named_done(&b);
-        return fail(tl < 0 || target[0] != '\0' ? -EACCES : -ENOENT);
+        return fail(-ENOENT);
+    }
+    if (tl < 0) {
+        named_done(&b);
+        return fail(trj_unresolvable(TRJ_KIND_FILE_LINK, TRJ_IS_UNRES(tl) ? tl : TRJ_UNRES(-tl),
+                                     target, strlen(target), b.lex, b.lex_len));
+    }
+    if (!judge_pair(TRJ_KIND_FILE_LINK, t, (size_t)tl, t, (size_t)tl, b.lex, b.lex_len, b.real, b.real_len)) {
+        named_done(&b);
+        return fail(-EACCES);
     }
     r = REAL_OR_SYS(symlinkat, trj_sys3(SYS_symlinkat, (long)target, b.pfd, (long)b.name), target, b.pfd, b.name);
     int e = errno;
@@ -568,7 +616,7 @@ static int meta_target(uint32_t kind, int dirfd, const char *path, int flags, in
         char real[TRJ_PATH_MAX];
         long l = trj_fd_path(dirfd, real);
         if (l < 0) {
-            return l == -EBADF ? -EBADF : -EACCES;
+            return trj_unresolvable(kind, l, real, strlen(real), NULL, 0);
         }
         return trj_decide_path(kind, real, (size_t)l) ? 3 : -EACCES;
     }
@@ -695,6 +743,216 @@ int utimensat(int dirfd, const char *path, const struct timespec times[2], int f
     named_done(&n);
     errno = e;
     return r;
+}
+
+/* ---- extended attributes: changing them is file.meta, reading file.read -- */
+
+/* Where an *xattr call acts once (dirfd-less) path has been judged. */
+struct xtarget {
+    int fd;            /* follow: O_PATH descriptor of the object, or -1 */
+    struct named n;    /* l* variants: the real parent and the last component */
+    const char *obj;   /* what the real call is given */
+    char proc[32];
+};
+
+/* Judge kind on path as the call would touch it (nofollow: the link itself,
+   like lchown), and point x->obj at that very object: /proc/self/fd/N of an
+   O_PATH descriptor (follow), /proc/self/fd/<parent>/<name> (nofollow; no
+   *xattrat call exists before Linux 6.13). 0 or -errno. */
+static int xattr_target(uint32_t kind, const char *path, int nofollow, struct xtarget *x)
+{
+    x->fd = -1;
+    x->n.owned = 0;
+    int how = meta_target(kind, AT_FDCWD, path, nofollow ? AT_SYMLINK_NOFOLLOW : 0, &x->fd, &x->n);
+    if (how < 0) {
+        return how;
+    }
+    if (how == 1) {
+        x->obj = trj_proc_fd(x->fd, x->proc);
+    } else if (x->n.pfd == AT_FDCWD) {
+        x->obj = x->n.name; /* a bare name: relative to the cwd it was judged against */
+    } else {
+        /* n.real (judged already) becomes "/proc/self/fd/<parent>/<name>" */
+        size_t l = strlen(trj_proc_fd(x->n.pfd, x->proc));
+        size_t nl = strlen(x->n.name);
+        if (l + 1 + nl >= sizeof x->n.real) {
+            named_done(&x->n);
+            return -ENAMETOOLONG;
+        }
+        memcpy(x->n.real, x->proc, l);
+        x->n.real[l] = '/';
+        memcpy(x->n.real + l + 1, x->n.name, nl + 1);
+        x->obj = x->n.real;
+    }
+    return 0;
+}
+
+static void xattr_done(struct xtarget *x)
+{
+    int e = errno;
+    trj_close(x->fd);
+    named_done(&x->n);
+    errno = e;
+}
+
+/* f* variants: judge kind on the object behind fd (like AT_EMPTY_PATH). */
+static int xattr_fd(uint32_t kind, int fd)
+{
+    int fdo = -1;
+    struct named n;
+    n.owned = 0;
+    int how = meta_target(kind, fd, "", AT_EMPTY_PATH, &fdo, &n);
+    return how < 0 ? how : 0;
+}
+
+static ssize_t sret(long r)
+{
+    return r < 0 ? fail(r) : (ssize_t)r;
+}
+
+/* Body of a path variant: judge, call the next definition (or the raw
+   syscall) on x.obj, clean up. conv turns a raw syscall result into the
+   libc convention (ret for int, sret for ssize_t). */
+#define XATTR_PATH(type, kind, nofollow, conv, fn, sysexpr, ...)  \
+    trj_init();                                                   \
+    struct xtarget x;                                             \
+    int t = xattr_target((kind), path, (nofollow), &x);           \
+    if (t < 0) {                                                  \
+        return fail(t);                                           \
+    }                                                             \
+    const char *obj = x.obj;                                      \
+    type r = trj_real.fn != NULL ? trj_real.fn(__VA_ARGS__) : conv(sysexpr); \
+    xattr_done(&x);                                               \
+    return r;
+
+/* Body of an fd variant: judge the object behind fd, then the call itself. */
+#define XATTR_FD(kind, conv, fn, sysexpr, ...)                    \
+    trj_init();                                                   \
+    int t = xattr_fd((kind), fd);                                 \
+    if (t < 0) {                                                  \
+        return fail(t);                                           \
+    }                                                             \
+    return trj_real.fn != NULL ? trj_real.fn(__VA_ARGS__) : conv(sysexpr);
+
+int setxattr(const char *path, const char *name, const void *value, size_t size, int flags)
+{
+    XATTR_PATH(int, TRJ_KIND_FILE_META, 0, ret, setxattr,
+               trj_sys5(SYS_setxattr, (long)obj, (long)name, (long)value, (long)size, flags),
+               obj, name, value, size, flags)
+}
+
+int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)
+{
+    XATTR_PATH(int, TRJ_KIND_FILE_META, 1, ret, lsetxattr,
+               trj_sys5(SYS_lsetxattr, (long)obj, (long)name, (long)value, (long)size, flags),
+               obj, name, value, size, flags)
+}
+
+int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
+{
+    XATTR_FD(TRJ_KIND_FILE_META, ret, fsetxattr,
+             trj_sys5(SYS_fsetxattr, fd, (long)name, (long)value, (long)size, flags),
+             fd, name, value, size, flags)
+}
+
+int removexattr(const char *path, const char *name)
+{
+    XATTR_PATH(int, TRJ_KIND_FILE_META, 0, ret, removexattr,
+               trj_sys2(SYS_removexattr, (long)obj, (long)name), obj, name)
+}
+
+int lremovexattr(const char *path, const char *name)
+{
+    XATTR_PATH(int, TRJ_KIND_FILE_META, 1, ret, lremovexattr,
+               trj_sys2(SYS_lremovexattr, (long)obj, (long)name), obj, name)
+}
+
+int fremovexattr(int fd, const char *name)
+{
+    XATTR_FD(TRJ_KIND_FILE_META, ret, fremovexattr, trj_sys2(SYS_fremovexattr, fd, (long)name), fd, name)
+}
+
+ssize_t getxattr(const char *path, const char *name, void *value, size_t size)
+{
+    XATTR_PATH(ssize_t, TRJ_KIND_FILE_READ, 0, sret, getxattr,
+               trj_sys4(SYS_getxattr, (long)obj, (long)name, (long)value, (long)size), obj, name, value, size)
+}
+
+ssize_t lgetxattr(const char *path, const char *name, void *value, size_t size)
+{
+    XATTR_PATH(ssize_t, TRJ_KIND_FILE_READ, 1, sret, lgetxattr,
+               trj_sys4(SYS_lgetxattr, (long)obj, (long)name, (long)value, (long)size), obj, name, value, size)
+}
+
+ssize_t fgetxattr(int fd, const char *name, void *value, size_t size)
+{
+    XATTR_FD(TRJ_KIND_FILE_READ, sret, fgetxattr,
+             trj_sys4(SYS_fgetxattr, fd, (long)name, (long)value, (long)size), fd, name, value, size)
+}
+
+ssize_t listxattr(const char *path, char *list, size_t size)
+{
+    XATTR_PATH(ssize_t, TRJ_KIND_FILE_READ, 0, sret, listxattr,
+               trj_sys3(SYS_listxattr, (long)obj, (long)list, (long)size), obj, list, size)
+}
+
+ssize_t llistxattr(const char *path, char *list, size_t size)
+{
+    XATTR_PATH(ssize_t, TRJ_KIND_FILE_READ, 1, sret, llistxattr,
+               trj_sys3(SYS_llistxattr, (long)obj, (long)list, (long)size), obj, list, size)
+}
+
+ssize_t flistxattr(int fd, char *list, size_t size)
+{
+    XATTR_FD(TRJ_KIND_FILE_READ, sret, flistxattr, trj_sys3(SYS_flistxattr, fd, (long)list, (long)size), fd, list, size)
+}
+
+/* ---- file handles ------------------------------------------------------ */
+
+/* A handle is judged as a read of the object it names (nofollow unless
+   AT_SYMLINK_FOLLOW, like the call), and taken from that very object. */
+int name_to_handle_at(int dirfd, const char *path, struct file_handle *h, int *mount_id, int flags)
+{
+    trj_init();
+    int fd = -1;
+    struct named n;
+    n.owned = 0;
+    int mflags = (flags & AT_EMPTY_PATH) | ((flags & AT_SYMLINK_FOLLOW) ? 0 : AT_SYMLINK_NOFOLLOW);
+    int how = meta_target(TRJ_KIND_FILE_READ, dirfd, path, mflags, &fd, &n);
+    if (how < 0) {
+        return fail(how);
+    }
+    int rest = flags & ~(AT_EMPTY_PATH | AT_SYMLINK_FOLLOW); /* AT_HANDLE_FID ... */
+    int r;
+    if (how == 1) {
+        r = REAL_OR_SYS(name_to_handle_at, trj_sys5(SYS_name_to_handle_at, fd, (long)"", (long)h, (long)mount_id,
+                                                    rest | AT_EMPTY_PATH),
+                        fd, "", h, mount_id, rest | AT_EMPTY_PATH);
+    } else if (how == 2) {
+        r = REAL_OR_SYS(name_to_handle_at, trj_sys5(SYS_name_to_handle_at, n.pfd, (long)n.name, (long)h,
+                                                    (long)mount_id, rest),
+                        n.pfd, n.name, h, mount_id, rest);
+    } else {
+        r = REAL_OR_SYS(name_to_handle_at, trj_sys5(SYS_name_to_handle_at, dirfd, (long)path, (long)h,
+                                                    (long)mount_id, flags),
+                        dirfd, path, h, mount_id, flags);
+    }
+    int e = errno;
+    trj_close(fd);
+    named_done(&n);
+    errno = e;
+    return r;
+}
+
+/* A handle names an inode, not a path: nothing can be judged before the
+   call, and afterwards /proc/self/fd/N of a disconnected dentry does not say
+   where the file lives. Always denied, recorded as unresolvable. */
+int open_by_handle_at(int mount_fd, struct file_handle *h, int flags)
+{
+    trj_init();
+    (void)mount_fd;
+    (void)h;
+    return fail(trj_unresolvable(trj_open_kind(flags), TRJ_UNRES(EOPNOTSUPP), NULL, 0, NULL, 0));
 }
 
 static int do_truncate(const char *path, off_t len, int (*real)(const char *, off_t))

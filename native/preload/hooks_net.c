@@ -167,7 +167,8 @@ static int judge_unix_named(uint32_t kind, struct sockaddr_un *un, socklen_t *le
     char lex[TRJ_PATH_MAX];
     long ll = trj_abs_path(AT_FDCWD, p, lex);
     if (ll < 0) {
-        struct trj_action a = { .kind = kind, .family = "unix", .error = (int)-ll };
+        struct trj_action a = { .kind = kind, .family = "unix", .path = p, .path_len = pl,
+                                .error = TRJ_IS_UNRES(ll) ? TRJ_UNRES_ERRNO(ll) : (int)-ll };
         (void)decide(&a);
         return -EPERM;
     }
@@ -181,6 +182,12 @@ static int judge_unix_named(uint32_t kind, struct sockaddr_un *un, socklen_t *le
         const char *name;
         size_t rl;
         r = trj_resolve_parent(AT_FDCWD, p, &pfd, &owned, &name, real, &rl);
+        if (TRJ_IS_UNRES(r)) {
+            struct trj_action a = { .kind = kind, .family = "unix", .path = lex, .path_len = (size_t)ll,
+                                    .error = TRJ_UNRES_ERRNO(r) };
+            (void)decide(&a);
+            return -EPERM;
+        }
         if (r < 0) {
             return r;
         }
@@ -210,7 +217,7 @@ static int judge_unix_named(uint32_t kind, struct sockaddr_un *un, socklen_t *le
         if (rl < 0) {
             trj_close((int)fd);
             struct trj_action a = { .kind = kind, .family = "unix", .path = lex,
-                                    .path_len = (size_t)ll, .error = (int)-rl };
+                                    .path_len = (size_t)ll, .error = TRJ_IS_UNRES(rl) ? TRJ_UNRES_ERRNO(rl) : (int)-rl };
             (void)decide(&a);
             return -EPERM;
         }

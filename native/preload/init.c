@@ -80,7 +80,7 @@ static void setup_hooks(void)
 {
     dl_iterate_phdr(find_self_range, (void *)(uintptr_t)trj_init);
 #define R(name) resolve((void **)&trj_real.name, #name)
-    R(open); R(open64); R(openat); R(openat64);
+    R(open); R(open64); R(__open); R(__open64); R(openat); R(openat64);
     R(__open_2); R(__open64_2); R(__openat_2); R(__openat64_2);
     R(creat); R(creat64); R(fopen); R(fopen64); R(freopen); R(freopen64);
     R(fdopen); R(opendir); R(fdopendir);
@@ -88,6 +88,9 @@ static void setup_hooks(void)
     R(rename); R(renameat); R(renameat2);
     R(mkdir); R(mkdirat); R(rmdir); R(link); R(linkat); R(symlink); R(symlinkat);
     R(chmod); R(fchmodat); R(chown); R(lchown); R(fchownat); R(utimensat);
+    R(setxattr); R(lsetxattr); R(fsetxattr); R(removexattr); R(lremovexattr); R(fremovexattr);
+    R(getxattr); R(lgetxattr); R(fgetxattr); R(listxattr); R(llistxattr); R(flistxattr);
+    R(name_to_handle_at); R(open_by_handle_at);
     R(execve); R(execv); R(execvp); R(execvpe); R(fexecve); R(execveat);
     R(posix_spawn); R(posix_spawnp); R(system); R(popen);
     R(scandirat); R(scandirat64); R(glob); R(glob64); R(nftw); R(ftw);

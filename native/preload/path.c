@@ -17,7 +17,10 @@
  *
  * Every function returns a result or -errno and leaves errno alone.
  * Unresolvable paths (too long, deleted cwd or dirfd, non-path descriptors)
- * are -EACCES: deny.
+ * are TRJ_UNRES(reason) inside this file; the functions that judge
+ * (trj_open_judged, trj_resolve_object) turn it into one record with cause
+ * UNRESOLVABLE (trj_unresolvable) and -EACCES. trj_abs_path, trj_fd_path and
+ * trj_resolve_parent hand it to their caller, which knows the kind.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -58,19 +61,32 @@ const char *trj_proc_fd(int fd, char *buf)
 long trj_fd_path(int fd, char *out)
 {
     char proc[32];
+    out[0] = '\0';
     long n = trj_sys4(SYS_readlinkat, AT_FDCWD, (long)trj_proc_fd(fd, proc), (long)out, TRJ_PATH_MAX);
     if (n < 0) {
-        return n == -ENOENT ? -EBADF : n;
+        /* ENAMETOOLONG: the kernel could not build a path of PATH_MAX */
+        return n == -ENOENT ? -EBADF : TRJ_UNRES(-n);
     }
-    if (n >= TRJ_PATH_MAX || n == 0 || out[0] != '/') {
-        return -EACCES; /* too long, or not a path: pipe:[..], anon_inode:, socket: */
+    if (n >= TRJ_PATH_MAX) {
+        out[0] = '\0'; /* cut by readlink: never judged, never recorded */
+        return TRJ_UNRES(ENAMETOOLONG);
     }
     out[n] = '\0';
+    if (n == 0 || out[0] != '/') {
+        return TRJ_UNRES(EINVAL); /* not a path: pipe:[..], anon_inode:, socket: */
+    }
     static const char del[] = " (deleted)";
     if ((size_t)n >= sizeof del - 1 && memcmp(out + n - (sizeof del - 1), del, sizeof del - 1) == 0) {
-        return -EACCES; /* deleted object, memfd: the name no longer says what it is */
+        return TRJ_UNRES(ENOENT); /* deleted object, memfd: the name no longer says what it is */
     }
     return n;
+}
+
+/* The path of a descriptor the shim itself just opened could not be read:
+   whatever readlink said, that object is unresolvable. */
+static long unres(long n)
+{
+    return TRJ_IS_UNRES(n) ? n : TRJ_UNRES(-n);
 }
 
 int trj_has_dotdot(const char *p)
@@ -107,7 +123,7 @@ static long normalize_onto(char *out, size_t len, const char *rel)
             }
         } else {
             if (len + 1 + n >= TRJ_PATH_MAX) {
-                return -EACCES; /* would not fit: never judge a truncated path */
+                return TRJ_UNRES(ENAMETOOLONG); /* would not fit: never judge a truncated path */
             }
             out[len++] = '/';
             memcpy(out + len, s, n);
@@ -126,29 +142,34 @@ static long base_path(int dirfd, char *out)
 {
     if (dirfd == AT_FDCWD) {
         long n = trj_sys2(SYS_getcwd, (long)out, TRJ_PATH_MAX);
+        if (n < 0) {
+            out[0] = '\0';
+            return TRJ_UNRES(-n); /* deleted cwd (ENOENT), too long (ERANGE, ENAMETOOLONG) */
+        }
         if (n <= 1 || out[0] != '/') {
-            return -EACCES; /* deleted or unreachable cwd, or too long */
+            out[0] = '\0';
+            return TRJ_UNRES(ENOENT); /* "(unreachable)/...": outside this process's root */
         }
         return n - 1;
     }
-    long n = trj_fd_path(dirfd, out);
-    return n == -EBADF ? -EBADF : (n < 0 ? -EACCES : n);
+    return trj_fd_path(dirfd, out); /* length, -EBADF or TRJ_UNRES */
 }
 
 long trj_abs_path(int dirfd, const char *path, char *out)
 {
     size_t len = 0;
+    long n = 0;
     if (path[0] != '/') {
-        long b = base_path(dirfd, out);
-        if (b < 0) {
-            return b;
-        }
-        len = (size_t)b;
-        if (len == 1) {
-            len = 0; /* "/" */
-        }
+        n = base_path(dirfd, out);
+        len = n == 1 ? 0 : (size_t)n; /* "/" */
     }
-    return normalize_onto(out, len, path);
+    if (n >= 0) {
+        n = normalize_onto(out, len, path);
+    }
+    if (n < 0 && strnlen(path, TRJ_PATH_MAX) >= TRJ_PATH_MAX) {
+        return -ENAMETOOLONG; /* what the kernel says of such a name before anything else: nothing to judge */
+    }
+    return n;
 }
 
 static long do_openat2(int dirfd, const char *path, int flags, mode_t mode)
@@ -166,7 +187,7 @@ static long do_openat2(int dirfd, const char *path, int flags, mode_t mode)
                      O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW |      \
                      O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | __O_TMPFILE)
 
-static int open_kind(int flags)
+uint32_t trj_open_kind(int flags)
 {
     if ((flags & __O_TMPFILE) == __O_TMPFILE) {
         return TRJ_KIND_FILE_CREATE;
@@ -221,7 +242,7 @@ static long open_parent_real(int dirfd, const char *p, char *real, int *pfd, int
     }
     char parent[TRJ_PATH_MAX];
     if (start >= sizeof parent) {
-        return -EACCES;
+        return TRJ_UNRES(ENAMETOOLONG);
     }
     memcpy(parent, p, start);
     parent[start] = '\0';
@@ -232,7 +253,7 @@ static long open_parent_real(int dirfd, const char *p, char *real, int *pfd, int
     long n = trj_fd_path((int)fd, real);
     if (n < 0) {
         trj_close((int)fd);
-        return -EACCES;
+        return unres(n);
     }
     *pfd = (int)fd;
     *owned = 1;
@@ -247,19 +268,21 @@ static int create_slow(int dirfd, const char *path, int flags, mode_t mode, cons
     size_t start;
     long n = open_parent_real(dirfd, path, real, &pfd, &owned, &start);
     if (n < 0) {
-        return (int)n;
+        return trj_unresolvable(TRJ_KIND_FILE_CREATE, n, lex, llen, NULL, 0);
     }
     const char *name = path + start;
     long r;
     if (name[0] == '\0' || strchr(name, '/') != NULL) {
         r = -EISDIR;
-    } else if ((n = normalize_onto(real, n == 1 ? 0 : (size_t)n, name)) < 0 ||
-               !judge2(TRJ_KIND_FILE_CREATE, lex, llen, real, (size_t)n)) {
+    } else if ((n = normalize_onto(real, n == 1 ? 0 : (size_t)n, name)) < 0) {
+        r = trj_unresolvable(TRJ_KIND_FILE_CREATE, n, lex, llen, NULL, 0);
+    } else if (!judge2(TRJ_KIND_FILE_CREATE, lex, llen, real, (size_t)n)) {
         r = -EACCES;
     } else {
         r = do_openat2(pfd, name, flags | O_EXCL, mode);
         if (r == -ELOOP) {
-            r = -EACCES; /* creating through a dangling symlink: not judged, denied */
+            /* creating through a dangling symlink: its target is not judged, denied */
+            r = trj_unresolvable(TRJ_KIND_FILE_CREATE, TRJ_UNRES(ELOOP), real, (size_t)n, NULL, 0);
         }
     }
     if (owned) {
@@ -286,7 +309,9 @@ static int open_slow(int dirfd, const char *path, int flags, mode_t mode, const 
     char real[TRJ_PATH_MAX];
     long n = trj_fd_path((int)pfd, real);
     long r;
-    if (n < 0 || !judge2((uint32_t)open_kind(flags), lex, llen, real, (size_t)n)) {
+    if (n < 0) {
+        r = trj_unresolvable(trj_open_kind(flags), unres(n), lex, llen, NULL, 0);
+    } else if (!judge2(trj_open_kind(flags), lex, llen, real, (size_t)n)) {
         r = -EACCES;
     } else {
         char proc[32];
@@ -306,15 +331,17 @@ int trj_open_judged(int dirfd, const char *path, int flags, mode_t mode)
         return -ENOENT;
     }
     flags &= KNOWN_FLAGS;
+    uint32_t kind = trj_open_kind(flags);
+    int creating = (flags & O_CREAT) && (flags & __O_TMPFILE) != __O_TMPFILE;
     char lex[TRJ_PATH_MAX];
     long ll = trj_abs_path(dirfd, path, lex);
     if (ll < 0) {
-        return ll == -EBADF ? -EBADF : -EACCES;
+        /* a dirfd or cwd without a usable path: recorded with the raw argument */
+        return trj_unresolvable(creating && (flags & O_EXCL) ? TRJ_KIND_FILE_CREATE : kind, ll,
+                                path, strlen(path), NULL, 0);
     }
     size_t llen = (size_t)ll;
     int slow = no_openat2 || trj_has_dotdot(path);
-    uint32_t kind = (uint32_t)open_kind(flags);
-    int creating = (flags & O_CREAT) && (flags & __O_TMPFILE) != __O_TMPFILE;
 
     if (!creating || (flags & O_EXCL)) {
         if (!trj_decide_path(creating ? TRJ_KIND_FILE_CREATE : kind, lex, llen)) {
@@ -369,7 +396,7 @@ int trj_open_judged(int dirfd, const char *path, int flags, mode_t mode)
         }
         /* created by someone else in between: decide again as an existing file */
     }
-    return -EACCES;
+    return trj_unresolvable(kind, TRJ_UNRES(EEXIST), lex, llen, NULL, 0); /* it kept changing */
 }
 
 int trj_resolve_object(uint32_t kind, int dirfd, const char *path, int *fd)
@@ -383,7 +410,7 @@ int trj_resolve_object(uint32_t kind, int dirfd, const char *path, int *fd)
     char lex[TRJ_PATH_MAX];
     long ll = trj_abs_path(dirfd, path, lex);
     if (ll < 0) {
-        return ll == -EBADF ? -EBADF : -EACCES;
+        return trj_unresolvable(kind, ll, path, strlen(path), NULL, 0);
     }
     if (!trj_decide_path(kind, lex, (size_t)ll)) {
         return -EACCES;
@@ -405,7 +432,11 @@ int trj_resolve_object(uint32_t kind, int dirfd, const char *path, int *fd)
     }
     char real[TRJ_PATH_MAX];
     long n = trj_fd_path((int)r, real);
-    if (n < 0 || !judge2(kind, lex, (size_t)ll, real, (size_t)n)) {
+    if (n < 0) {
+        trj_close((int)r);
+        return trj_unresolvable(kind, unres(n), lex, (size_t)ll, NULL, 0);
+    }
+    if (!judge2(kind, lex, (size_t)ll, real, (size_t)n)) {
         trj_close((int)r);
         return -EACCES;
     }
@@ -434,7 +465,7 @@ int trj_resolve_parent(int dirfd, const char *path, int *pfd, int *owned,
         } else {
             char parent[TRJ_PATH_MAX];
             if (start >= sizeof parent) {
-                return -EACCES;
+                return (int)TRJ_UNRES(ENAMETOOLONG);
             }
             memcpy(parent, path, start);
             parent[start] = '\0';
@@ -452,7 +483,7 @@ int trj_resolve_parent(int dirfd, const char *path, int *pfd, int *owned,
                 if (*owned) {
                     trj_close(*pfd);
                 }
-                return n == -EBADF ? -EBADF : -EACCES;
+                return (int)n; /* -EBADF or TRJ_UNRES */
             }
             *real_len = (size_t)n;
             return 0;
@@ -460,14 +491,14 @@ int trj_resolve_parent(int dirfd, const char *path, int *pfd, int *owned,
     }
     long n = open_parent_real(dirfd, path, real, pfd, owned, &start);
     if (n < 0) {
-        return n == -EBADF ? -EBADF : (n == -ENOENT || n == -ENOTDIR ? (int)n : -EACCES);
+        return TRJ_IS_UNRES(n) || n == -EBADF || n == -ENOENT || n == -ENOTDIR ? (int)n : -EACCES;
     }
     n = normalize_onto(real, n == 1 ? 0 : (size_t)n, path + start);
     if (n < 0) {
         if (*owned) {
             trj_close(*pfd);
         }
-        return -EACCES;
+        return (int)n; /* TRJ_UNRES */
     }
     *real_len = (size_t)n;
     return 0;

@@ -3,8 +3,9 @@
  *
  * Internal I/O must never reach an exported libc symbol that a hook (ours or
  * another preload library's) intercepts, and must not touch errno. On x86_64
- * and aarch64 this is inline asm; elsewhere it falls back to libc syscall(),
- * which is correct as long as the library does not hook syscall() itself.
+ * and aarch64 this is inline asm; elsewhere it falls back to libc syscall()
+ * (trj_ring_libc_syscall, ../ring/ring_sys.h), which is correct as long as
+ * the library does not hook syscall() itself.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <sys/syscall.h>
 
 #include "trajeckt_preload.h"
+#include "ring_sys.h" /* trj_ring_libc_syscall: the libc fallback, defined once */
 
 #if defined(__x86_64__)
 long trj_sys6(long nr, long a, long b, long c, long d, long e, long f)
@@ -46,13 +48,7 @@ long trj_sys6(long nr, long a, long b, long c, long d, long e, long f)
 #else
 long trj_sys6(long nr, long a, long b, long c, long d, long e, long f)
 {
-    int saved = errno;
-    long r = syscall(nr, a, b, c, d, e, f);
-    if (r == -1) {
-        r = -errno;
-    }
-    errno = saved;
-    return r;
+    return trj_ring_libc_syscall(nr, a, b, c, d, e, f);
 }
 #endif
 

@@ -13,7 +13,9 @@
  *   3. No policy (missing, unreadable, unsealed, rejected), or no audit
  *      channel (TRAJECKT_AUDIT_FD missing or invalid, writer closed or dead)
  *      = every hooked call denied. Denial = `errno = EACCES; return -1;` (NULL for FILE and DIR pointers).
- *      Evaluation errors (value too long, path cannot be resolved) deny too.
+ *      Evaluation errors (value too long) deny too, and so does a path that
+ *      cannot be resolved (TRJ_UNRES below): recorded through
+ *      trj_unresolvable(), cause UNRESOLVABLE — no denial goes unrecorded.
  *   4. Hooks on async-signal-safe calls (open*, execve, unlink...) use no malloc,
  *      no locks, no stdio: stack buffers of bounded size, raw syscalls
  *      (trj_sys*) for the library's own I/O. Internal I/O never goes through an
@@ -61,9 +63,12 @@ void trj_close(int fd);
 void trj_stderr(const char *s);
 
 /* ---- the real functions: one flat table (init.c) ------------------------ */
+struct file_handle; /* <fcntl.h>, _GNU_SOURCE */
 struct trj_real {
     int (*open)(const char *, int, ...);
     int (*open64)(const char *, int, ...);
+    int (*__open)(const char *, int, ...);
+    int (*__open64)(const char *, int, ...);
     int (*openat)(int, const char *, int, ...);
     int (*openat64)(int, const char *, int, ...);
     int (*__open_2)(const char *, int);
@@ -100,6 +105,20 @@ struct trj_real {
     int (*lchown)(const char *, uid_t, gid_t);
     int (*fchownat)(int, const char *, uid_t, gid_t, int);
     int (*utimensat)(int, const char *, const struct timespec *, int);
+    int (*setxattr)(const char *, const char *, const void *, size_t, int);
+    int (*lsetxattr)(const char *, const char *, const void *, size_t, int);
+    int (*fsetxattr)(int, const char *, const void *, size_t, int);
+    int (*removexattr)(const char *, const char *);
+    int (*lremovexattr)(const char *, const char *);
+    int (*fremovexattr)(int, const char *);
+    ssize_t (*getxattr)(const char *, const char *, void *, size_t);
+    ssize_t (*lgetxattr)(const char *, const char *, void *, size_t);
+    ssize_t (*fgetxattr)(int, const char *, void *, size_t);
+    ssize_t (*listxattr)(const char *, char *, size_t);
+    ssize_t (*llistxattr)(const char *, char *, size_t);
+    ssize_t (*flistxattr)(int, char *, size_t);
+    int (*name_to_handle_at)(int, const char *, struct file_handle *, int *, int);
+    int (*open_by_handle_at)(int, struct file_handle *, int);
     int (*execve)(const char *, char *const[], char *const[]);
     int (*execv)(const char *, char *const[]);
     int (*execvp)(const char *, char *const[]);
@@ -186,6 +205,12 @@ int trj_decide_and_record(const struct trj_action *a);
 /* Same, on a bare path: kind + path (+ path2). */
 int trj_decide_path(uint32_t kind, const char *path, size_t len);
 int trj_decide_path2(uint32_t kind, const char *p1, size_t l1, const char *p2, size_t l2);
+/* r is a result of the path functions below. If it is TRJ_UNRES(e) (the
+   call's object cannot be named), record kind with cause UNRESOLVABLE,
+   error = e and the fields as far as they are known (a raw argument, the
+   lexical path, a descriptor's link text; NULL = absent), and return
+   -EACCES; any other r is returned unchanged. */
+int trj_unresolvable(uint32_t kind, long r, const char *p1, size_t l1, const char *p2, size_t l2);
 /* setuid/setgid targets: allowed only by a rule naming this exact exe. */
 int trj_exec_allowed_exactly(const struct trj_action *a);
 
@@ -237,26 +262,44 @@ int trj_audit_fd_for_child(int *newfd);
 void trj_audit_adopt_fd(int fd);
 
 /* ---- paths (path.c) ----------------------------------------------------- */
+/* "Cannot tell what this names": the result of a path function when the
+   base (cwd, dirfd) or the object has no usable path — longer than
+   PATH_MAX, deleted, not a path (pipe:, memfd:), unreachable. It carries the
+   reason as an errno, below the kernel's -1..-4095, so it is never mistaken
+   for what the kernel said. It never reaches errno: the hook passes it to
+   trj_unresolvable() (one record, cause UNRESOLVABLE) and denies, EACCES. */
+#define TRJ_UNRES(e) (-4096L - (long)(e))
+#define TRJ_IS_UNRES(r) ((long)(r) <= -4096L)
+#define TRJ_UNRES_ERRNO(r) ((int)(-4096L - (long)(r)))
+
 /* Absolute, lexically normalized form of (dirfd, path) into out[TRJ_PATH_MAX].
-   Returns length, or -errno (-EACCES when the base cannot be resolved). */
+   Returns length, -EBADF, or TRJ_UNRES(e) when the base cannot be resolved
+   or the result would not fit. */
 long trj_abs_path(int dirfd, const char *path, char *out);
-/* Real path of an open descriptor (readlink /proc/self/fd/N). Length or -errno;
-   deleted objects and non-paths (pipe:, memfd: ...) are -EACCES. */
+/* Real path of an open descriptor (readlink /proc/self/fd/N). Length, -EBADF,
+   or TRJ_UNRES(e): too long (ENAMETOOLONG; out is ""), a deleted object or
+   memfd (ENOENT), not a path: pipe:, socket:, anon_inode: (EINVAL). On
+   TRJ_UNRES out still holds the link text as far as it is known. */
 long trj_fd_path(int fd, char *out);
+/* The kind an open with these flags is judged as (file.read/write/create). */
+uint32_t trj_open_kind(int flags);
 /* 1 if path has a ".." component */
 int trj_has_dotdot(const char *path);
 /* "/proc/self/fd/N" into buf[32] */
 const char *trj_proc_fd(int fd, char *buf);
 
-/* Judge and open like openat(dirfd, path, flags, mode): fd or -errno. */
+/* Judge and open like openat(dirfd, path, flags, mode): fd or -errno
+   (an unresolvable path is recorded and -EACCES). */
 int trj_open_judged(int dirfd, const char *path, int flags, mode_t mode);
 /* Judge `kind` on the object (dirfd,path), following symlinks; on success
-   *fd is an O_PATH descriptor of the object (caller closes). 0 or -errno. */
+   *fd is an O_PATH descriptor of the object (caller closes). 0 or -errno
+   (an unresolvable path is recorded and -EACCES). */
 int trj_resolve_object(uint32_t kind, int dirfd, const char *path, int *fd);
-/* Judge `kind` on (dirfd,path) without following the last component; on
-   success *pfd is a directory descriptor (or dirfd itself, *owned = 0) and
-   *name points into path at the last component. Fills abs (TRJ_PATH_MAX) with
-   the judged real path. 0 or -errno. */
+/* Resolve (dirfd,path) without following the last component (the caller
+   judges); on success *pfd is a directory descriptor (or dirfd itself,
+   *owned = 0) and *name points into path at the last component. Fills abs
+   (TRJ_PATH_MAX) with the real path. 0, -errno, or TRJ_UNRES(e) (not
+   recorded: the caller knows the kind). */
 int trj_resolve_parent(int dirfd, const char *path, int *pfd, int *owned,
                        const char **name, char *abs, size_t *abs_len);
 

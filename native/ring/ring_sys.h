@@ -7,7 +7,8 @@
  *       With TRJ_RING_RAW defined (the libtrajeckt.so build) it is the
  *       preload's raw syscall trj_sys6() (no exported libc symbol is reached,
  *       so nothing the ring does is judged by a hook); otherwise libc
- *       syscall(), with errno saved and restored.
+ *       syscall(), with errno saved and restored: trj_ring_libc_syscall(),
+ *       which raw.c also uses where it has no inline asm.
  *   trj_ring_now_ns(clockid)   clock_gettime (vDSO, no syscall) in ns.
  *   trj_ring_futex_wait(word, expected, timeout_ms)
  *   trj_ring_futex_wake(word)  shared futexes (NOT FUTEX_PRIVATE_FLAG: the
@@ -26,11 +27,9 @@
 #include <sys/syscall.h>
 #include <linux/futex.h>
 
-#ifdef TRJ_RING_RAW
-long trj_sys6(long nr, long a, long b, long c, long d, long e, long f);
-#define TRJ_RING_SYSCALL(nr, a, b, c, d, e, f) \
-    trj_sys6((long)(nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
-#else
+/* libc syscall() as "result or -errno, errno untouched". The one definition
+   of this fallback: the consumer uses it, and so does the preload's raw.c on
+   architectures without inline asm. */
 static inline long trj_ring_libc_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {
     int saved = errno;
@@ -41,6 +40,12 @@ static inline long trj_ring_libc_syscall(long nr, long a, long b, long c, long d
     errno = saved;
     return r;
 }
+
+#ifdef TRJ_RING_RAW
+long trj_sys6(long nr, long a, long b, long c, long d, long e, long f);
+#define TRJ_RING_SYSCALL(nr, a, b, c, d, e, f) \
+    trj_sys6((long)(nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+#else
 #define TRJ_RING_SYSCALL(nr, a, b, c, d, e, f) \
     trj_ring_libc_syscall((long)(nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
 #endif

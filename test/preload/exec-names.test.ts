@@ -4,17 +4,14 @@
 // wins, then ask, then allow; the default applies only when no rule matched
 // either. The audit record carries both (exe, exe_name).
 
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readlinkSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { compile } from "../../compiler/index.js";
 import { readRingFile } from "../../runtime/audit/records.js";
-import { buildPreload, LIB, PRELOAD_OUT } from "./ffi-core.js";
+import { buildHarness, buildPreload, compilePolicy, PRELOAD_OUT, runUnder } from "./support.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 const HARNESS = join(PRELOAD_OUT, "test/exec-names/run_with_policy");
 let tmp = "";
 
@@ -23,7 +20,8 @@ let LINK = "";
 const ENV = realpathSync("/usr/bin/env");
 
 function policy(rules: string): string {
-  const r = compile(
+  return compilePolicy(
+    join(tmp, `p${Math.random().toString(16).slice(2)}.trjb`),
     `policy "exec-names" version "1.0.0"
 default deny
 rule read_system: allow file.read if path under ["/usr", "/lib", "/lib64", "/etc", "/proc", "/dev"]
@@ -31,17 +29,13 @@ rule devnull:     allow file.write if path == "/dev/null"
 rule shell:       allow exec if exe == "${realpathSync("/bin/sh")}"
 ${rules}
 `,
-    { file: "exec-names.trj", vars: {}, env: {} },
+    {},
   );
-  if (!r.bytes) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-  const f = join(tmp, `p${Math.random().toString(16).slice(2)}.trjb`);
-  writeFileSync(f, r.bytes);
-  return f;
 }
 
 /** sh -c 'LINK --version' under the policy: exit status of the inner exec (126 = denied). */
 function runLink(policyFile: string, ring: string): number {
-  const r = spawnSync(HARNESS, ["--ring", ring, LIB, policyFile, "/bin/sh", "-c", `${LINK} --version >/dev/null; echo $?`], { encoding: "utf8", cwd: tmp });
+  const r = runUnder(HARNESS, policyFile, ["/bin/sh", "-c", `${LINK} --version >/dev/null; echo $?`], { cwd: tmp, harness: ["--ring", ring], env: { PATH: "/usr/bin:/bin" } });
   return Number(r.stdout.trim().split("\n").pop());
 }
 
@@ -50,9 +44,7 @@ beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), "trj-exec-names-"));
   LINK = join(tmp, "my-env");
   symlinkSync(ENV, LINK);
-  spawnSync("mkdir", ["-p", join(PRELOAD_OUT, "test/exec-names")]);
-  const cc = spawnSync("cc", ["-O2", `-I${join(ROOT, "native/ring")}`, join(ROOT, "test/preload/run_with_policy.c"), "-o", HARNESS], { encoding: "utf8" });
-  if (cc.status !== 0) throw new Error(cc.stderr);
+  buildHarness(HARNESS);
 });
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

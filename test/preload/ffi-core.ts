@@ -1,7 +1,7 @@
 // The C core as exported by the shipped libtrajeckt.so, called through ffi-rs:
 // the very artifact that is injected, not a second build of native/core.
 //
-//   buildPreload()              make -s -C native/preload (serialized with flock)
+//   buildPreload()              make -s -C native/preload (serialized with flock; ./support.ts)
 //   coreLayout()                sizeof/offsetof of trj_policy, trj_value, trj_result, from cc
 //   const so = SharedCore.open(LIB)
 //   so.verify(bytes)            {ok: true} | {ok: false, code, message}, codes as the addon makes them
@@ -24,10 +24,9 @@ import { createExternalBuffer, DataType, define, open, type JsExternal } from "f
 
 import { HDR, SEC, SIZE, TYPE_NAME } from "../../compiler/format.js";
 import { readField, type Action } from "../oracle/reference-eval.js";
+import { LIB, PRELOAD_OUT, ROOT, sh } from "./support.js";
 
-export const ROOT = join(import.meta.dirname, "../..");
-export const PRELOAD_OUT = join(ROOT, "native/out/preload");
-export const LIB = join(PRELOAD_OUT, "libtrajeckt.so");
+export { buildPreload, LIB, PRELOAD_OUT, ROOT } from "./support.js";
 
 const MAX_VALUE_LEN = 1 << 20;
 /** Bytes reserved for one trj_policy; coreLayout() must report no more. */
@@ -39,17 +38,6 @@ const V_ABSENT = 0;
 const V_BYTES = 1;
 const V_INT = 2;
 const V_IP = 3;
-
-function sh(cmd: string, args: string[], cwd = ROOT): string {
-  const r = spawnSync(cmd, args, { encoding: "utf8", cwd });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
-
-/** Build (or bring up to date) libtrajeckt.so; concurrent test files take turns. */
-export function buildPreload(): void {
-  sh("flock", ["/tmp/trajeckt-preload-make.lock", "make", "-s", "-C", join(ROOT, "native/preload")]);
-}
 
 export interface CoreLayout {
   policySize: number;

@@ -27,6 +27,15 @@
  *   symlinkat TARGET LINK
  *   linkat OLD NEW 0|follow|empty            (empty: raw O_PATH fd on OLD, path "")
  *   renameat2-exchange A B
+ *   __open|__open64 PATH           the glibc alias (dlsym RTLD_DEFAULT), O_RDONLY, print content
+ *   setxattr|lsetxattr|fsetxattr PATH NAME VALUE       (f*: raw O_RDONLY fd on PATH)
+ *   removexattr|lremovexattr|fremovexattr PATH NAME
+ *   getxattr|lgetxattr|fgetxattr PATH NAME             "ok VALUE"
+ *   listxattr|llistxattr|flistxattr PATH               "ok NAME,NAME..." (user.* only, sorted by the kernel)
+ *   name_to_handle_at PATH 0|follow|empty              (empty: raw O_PATH fd, path "")
+ *   open_by_handle_at PATH         handle taken with raw syscalls, opened with the libc call, print content
+ *   openat-deep DEPTH REL          a dirfd DEPTH levels of 200-byte names below the cwd (made and
+ *                                  walked with raw syscalls), then openat(dirfd, REL, O_RDONLY)
  *   execv|execvp|execvpe|execveat PROG ARG0 [ARGS...]
  *   execl|execlp|execle PROG ARG0 [ARG1]
  *   execveat-empty|fexecve PROG ARG0 [ARGS...]   raw fd on PROG
@@ -41,6 +50,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -54,6 +64,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #ifndef RENAME_EXCHANGE
@@ -347,6 +358,109 @@ int main(int argc, char **argv)
     }
     if (IS("renameat2-exchange", 2)) {
         return renameat2(AT_FDCWD, p, AT_FDCWD, q, RENAME_EXCHANGE) != 0 ? err(errno) : ok();
+    }
+    if (IS("__open", 1) || IS("__open64", 1)) {
+        int (*f)(const char *, int, ...) = (int (*)(const char *, int, ...))dlsym(RTLD_DEFAULT, cmd);
+        if (f == NULL) {
+            fprintf(stderr, "no symbol %s\n", cmd);
+            return 2;
+        }
+        int fd = f(p, O_RDONLY);
+        if (fd < 0) {
+            return err(errno);
+        }
+        ok();
+        return cat_fd(fd);
+    }
+    /* ---- extended attributes */
+    if (IS("setxattr", 3) || IS("lsetxattr", 3) || IS("fsetxattr", 3)) {
+        const char *v = argv[4];
+        int r = cmd[0] == 's' ? setxattr(p, q, v, strlen(v), 0)
+              : cmd[0] == 'l' ? lsetxattr(p, q, v, strlen(v), 0)
+                              : fsetxattr(raw_open(p, O_RDONLY), q, v, strlen(v), 0);
+        return r != 0 ? err(errno) : ok();
+    }
+    if (IS("removexattr", 2) || IS("lremovexattr", 2) || IS("fremovexattr", 2)) {
+        int r = cmd[0] == 'r' ? removexattr(p, q) : cmd[0] == 'l' ? lremovexattr(p, q) : fremovexattr(raw_open(p, O_RDONLY), q);
+        return r != 0 ? err(errno) : ok();
+    }
+    if (IS("getxattr", 2) || IS("lgetxattr", 2) || IS("fgetxattr", 2)) {
+        char v[256];
+        ssize_t n = cmd[0] == 'g' ? getxattr(p, q, v, sizeof v - 1)
+                  : cmd[0] == 'l' ? lgetxattr(p, q, v, sizeof v - 1)
+                                  : fgetxattr(raw_open(p, O_RDONLY), q, v, sizeof v - 1);
+        if (n < 0) {
+            return err(errno);
+        }
+        v[n] = '\0';
+        printf("ok %s\n", v);
+        return 0;
+    }
+    if (IS("listxattr", 1) || IS("llistxattr", 1) || IS("flistxattr", 1)) {
+        char l[4096];
+        ssize_t n = cmd[0] == 'l' && cmd[1] == 'i' ? listxattr(p, l, sizeof l)
+                  : cmd[0] == 'l'                  ? llistxattr(p, l, sizeof l)
+                                                   : flistxattr(raw_open(p, O_RDONLY), l, sizeof l);
+        if (n < 0) {
+            return err(errno);
+        }
+        printf("ok");
+        char sep = ' ';
+        for (ssize_t i = 0; i < n; i += (ssize_t)strlen(l + i) + 1) {
+            if (strncmp(l + i, "user.", 5) == 0) {
+                printf("%c%s", sep, l + i);
+                sep = ',';
+            }
+        }
+        printf("\n");
+        return 0;
+    }
+    /* ---- file handles */
+    if (IS("name_to_handle_at", 2)) {
+        struct file_handle *h = malloc(sizeof *h + MAX_HANDLE_SZ);
+        h->handle_bytes = MAX_HANDLE_SZ;
+        int mnt;
+        int how = strcmp(q, "follow") == 0 ? AT_SYMLINK_FOLLOW : strcmp(q, "empty") == 0 ? AT_EMPTY_PATH : 0;
+        int r = how == AT_EMPTY_PATH ? name_to_handle_at(raw_open(p, O_PATH), "", h, &mnt, AT_EMPTY_PATH)
+                                     : name_to_handle_at(AT_FDCWD, p, h, &mnt, how);
+        return r != 0 ? err(errno) : ok();
+    }
+    if (IS("open_by_handle_at", 1)) {
+        struct file_handle *h = malloc(sizeof *h + MAX_HANDLE_SZ);
+        h->handle_bytes = MAX_HANDLE_SZ;
+        int mnt;
+        if (syscall(SYS_name_to_handle_at, AT_FDCWD, p, h, &mnt, 0) != 0) {
+            fprintf(stderr, "raw name_to_handle_at %s: %s\n", p, strerror(errno));
+            return 2;
+        }
+        int fd = open_by_handle_at(raw_open("/", O_RDONLY | O_DIRECTORY), h, O_RDONLY);
+        if (fd < 0) {
+            return err(errno);
+        }
+        ok();
+        return cat_fd(fd);
+    }
+    if (IS("openat-deep", 2)) {
+        char name[201];
+        memset(name, 'd', 200);
+        name[200] = '\0';
+        int d = raw_open(".", O_PATH | O_DIRECTORY);
+        for (long i = 0; d >= 0 && i < atol(p); i++) {
+            syscall(SYS_mkdirat, d, name, 0755);
+            int n = (int)syscall(SYS_openat, d, name, O_PATH | O_DIRECTORY, 0);
+            close(d);
+            d = n;
+        }
+        if (d < 0) {
+            fprintf(stderr, "deep setup: %s\n", strerror(errno));
+            return 2;
+        }
+        int fd = openat(d, q, O_RDONLY);
+        if (fd < 0) {
+            return err(errno);
+        }
+        ok();
+        return cat_fd(fd);
     }
     /* ---- exec family: on success the program replaces us and prints its own output */
     if (IS("execv", 2)) {

@@ -1,10 +1,12 @@
 // One hook at a time: test/preload/hook_probe.c calls exactly one libc entry
 // point per run (freopen, truncate, chmod, chown, utimensat, linkat, renameat2,
 // fexecve, execveat, execl*, posix_spawn*, system, popen, O_TMPFILE, creat,
-// opendir ...) under libtrajeckt.so and a compiled policy delivered by
-// test/preload/run_with_policy.c. Allowed in the workspace: "ok" and the effect
-// happened. Protected: "err EACCES" and the object is unchanged (content,
-// mode, owner, timestamps). Then the path tricks of /work/shared/evasion.md
+// opendir, __open, *xattr, name_to_handle_at ...) under libtrajeckt.so and a
+// compiled policy delivered by test/preload/run_with_policy.c. Allowed in the
+// workspace: "ok" and the effect happened. Protected: "err EACCES" and the
+// object is unchanged (content, mode, owner, timestamps, xattrs). The newer
+// hooks and the denials without a path to judge (cause unresolvable) also
+// read the audit ring: one deny record of the right kind, naming the object. Then the path tricks of /work/shared/evasion.md
 // this layer owns: hard links (E18), a symlink or directory swapped between
 // check and use (E19), a dirfd whose directory was renamed (E16),
 // /proc/self/fd/N (E17), `//`, `/./`, `..` and trailing-slash spellings (E15).
@@ -20,8 +22,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { compile } from "../../compiler/index.js";
-import { buildPreload, LIB, PRELOAD_OUT } from "./ffi-core.js";
+import { readRingFile, type AuditRecord } from "../../runtime/audit/records.js";
+import { buildHarness, buildPreload, compileC, compilePolicy, PRELOAD_OUT, realPath, runUnder, sh } from "./support.js";
 
 const BIN = join(PRELOAD_OUT, "test/hooks");
 const HARNESS = join(BIN, "run_with_policy");
@@ -33,12 +35,8 @@ let RO = ""; // readable only
 let ELSE = ""; // outside every rule: denied by default
 let POLICY = "";
 
-function realpath(p: string): string {
-  return spawnSync("readlink", ["-f", p], { encoding: "utf8" }).stdout.trim();
-}
-
 function policySource(): string {
-  const tools = ["/usr/bin/cat", "/usr/bin/true", realpath("/bin/sh"), PROBE].map((t) => `"${t}"`).join(", ");
+  const tools = ["/usr/bin/cat", "/usr/bin/true", realPath("/bin/sh"), PROBE].map((t) => `"${t}"`).join(", ");
   return `policy "hooks-test" version "1.0.0"
 default deny
 const WS = env("WS", "/nonexistent")
@@ -55,20 +53,9 @@ rule no_secret_cmds:  deny exec if cmdline =~ /secret/
 `;
 }
 
-function sh(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}${r.stdout}`);
-}
-
 /** Run hook_probe under the library; stdout is the probe's verdict line(s). */
 function probe(...args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(HARNESS, [LIB, POLICY, PROBE, ...args], {
-    encoding: "utf8",
-    cwd: WS,
-    env: { PATH: "/usr/bin:/bin", HOME: WS },
-    stdio: ["ignore", "pipe", "pipe"],
-    timeout: 60_000,
-  });
+  return runUnder(HARNESS, POLICY, [PROBE, ...args], { cwd: WS, timeout: 60_000 });
 }
 
 /** Everything about an object a denied call must leave alone. */
@@ -104,12 +91,47 @@ function allowed(args: string[], stdout = "ok\n"): void {
   expect([args.join(" "), r.stdout, r.stderr]).toEqual([args.join(" "), stdout, ""]);
 }
 
+let rings = 0;
+
+/** Run hook_probe with the audit ring in a file: its stdout and its decisions (proc.start left out). */
+function recorded(...args: string[]): { stdout: string; recs: AuditRecord[] } {
+  const ring = join(tmp, `ring-${++rings}`);
+  const r = runUnder(HARNESS, POLICY, [PROBE, ...args], { cwd: WS, harness: ["--ring", ring, "--ring-size", String(1 << 20)], timeout: 60_000 });
+  return { stdout: r.stdout, recs: readRingFile(ring).filter((x) => x.kind !== "proc.start") };
+}
+
+/** decision, kind, path, cause of each record: what these tests compare. */
+function summary(recs: AuditRecord[]): [string, string, unknown, string][] {
+  return recs.map((x) => [x.decision, x.kind, x.fields.path, x.cause]);
+}
+
+/** A denied call: EACCES, `objects` unchanged, and a deny record of `kind` naming `path`. */
+function deniedRecorded(args: string[], kind: string, path: string, ...objects: string[]): AuditRecord[] {
+  const before = objects.map(snap);
+  const r = recorded(...args);
+  expect([args.join(" "), r.stdout]).toEqual([args.join(" "), "err EACCES\n"]);
+  expect(objects.map(snap), args.join(" ")).toEqual(before);
+  expect(summary(r.recs).filter((x) => x[0] === "deny").map((x) => [x[1], x[2]]), args.join(" ")).toContainEqual([kind, path]);
+  return r.recs;
+}
+
+/** An allowed call: its output, and an allow record of `kind` naming `path`. */
+function allowedRecorded(args: string[], kind: string, path: string, stdout = "ok\n"): void {
+  const r = recorded(...args);
+  expect([args.join(" "), r.stdout]).toEqual([args.join(" "), stdout]);
+  expect(summary(r.recs), args.join(" ")).toContainEqual(["allow", kind, path, "policy"]);
+}
+
+/** The probe without the library: what the kernel says (to check a denied call changed nothing). */
+function direct(...args: string[]): string {
+  return spawnSync(PROBE, args, { encoding: "utf8", cwd: WS, env: { PATH: "/usr/bin:/bin" } }).stdout;
+}
+
 beforeAll(() => {
   buildPreload();
-  mkdirSync(BIN, { recursive: true });
   // Our own copy of the harness: preload.test.ts builds its own at the same time.
-  sh("cc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", join(import.meta.dirname, "run_with_policy.c"), "-o", HARNESS]);
-  sh("cc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-pthread", join(import.meta.dirname, "hook_probe.c"), "-o", PROBE]);
+  buildHarness(HARNESS);
+  compileC("hook_probe.c", PROBE, ["-pthread"]);
   tmp = mkdtempSync(join(tmpdir(), "trj-hooks-"));
   WS = join(tmp, "ws");
   RO = join(tmp, "ro");
@@ -121,10 +143,7 @@ beforeAll(() => {
   writeFileSync(join(ELSE, "private.txt"), "outside\n");
   symlinkSync(join(ELSE, "private.txt"), join(WS, "to-else"));
   symlinkSync(join(WS, "secret.txt"), join(WS, "to-secret"));
-  const r = compile(policySource(), { file: "hooks.trj", vars: { WS, RO }, env: {} });
-  if (!r.bytes) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
-  POLICY = join(tmp, "hooks.trjb");
-  writeFileSync(POLICY, r.bytes);
+  POLICY = compilePolicy(join(tmp, "hooks.trjb"), policySource(), { WS, RO });
 }, 120_000);
 
 afterAll(() => {
@@ -135,9 +154,12 @@ describe("control: without the library the kernel allows these calls", () => {
   it("lets_the_probe_do_what_the_shim_denies_when_run_without_LD_PRELOAD", () => {
     // Otherwise an EACCES below could be the kernel's (not root, a read-only mount ...).
     const c = file(join(ELSE, "control/c.txt"), "control\n");
-    const direct = (...args: string[]) =>
-      spawnSync(PROBE, args, { encoding: "utf8", cwd: WS, env: { PATH: "/usr/bin:/bin" } }).stdout;
     expect(direct("read", join(WS, "secret.txt"))).toBe("ok\nws-secret\n");
+    expect(direct("__open", join(WS, "secret.txt"))).toBe("ok\nws-secret\n");
+    expect(direct("setxattr", c, "user.control", "1")).toBe("ok\n");
+    expect(direct("getxattr", c, "user.control")).toBe("ok 1\n");
+    expect(direct("name_to_handle_at", c, "0")).toBe("ok\n");
+    expect(direct("open_by_handle_at", c)).toBe("ok\ncontrol\n");
     expect(direct("chmod", c, "600")).toBe("ok\n");
     expect(direct("chown", c, "1234", "1234")).toBe("ok\n");
     expect(direct("utimensat", c, "1000000000")).toBe("ok\n");
@@ -333,6 +355,133 @@ function isLink(p: string): boolean {
   }
 }
 
+describe("glibc's exported aliases of open", () => {
+  it("__open_and___open64_read_the_workspace_and_deny_a_secret_with_a_record (E07e, E07f)", () => {
+    for (const fn of ["__open", "__open64"]) {
+      allowedRecorded([fn, join(WS, "a.txt")], "file.read", join(WS, "a.txt"), "ok\nhello\n");
+      deniedRecorded([fn, join(WS, "secret.txt")], "file.read", join(WS, "secret.txt"), join(WS, "secret.txt"));
+      deniedRecorded([fn, join(WS, "to-else")], "file.read", join(ELSE, "private.txt"), join(ELSE, "private.txt"));
+    }
+  });
+});
+
+describe("extended attributes: set/remove are file.meta, get/list are file.read (E23)", () => {
+  it("setxattr_lsetxattr_fsetxattr_set_an_xattr_in_the_workspace_and_not_on_a_protected_file", () => {
+    for (const fn of ["setxattr", "lsetxattr", "fsetxattr"]) {
+      const f = file(join(WS, `${fn}.txt`), "x");
+      allowedRecorded([fn, f, "user.t", fn], "file.meta", f);
+      expect(direct("getxattr", f, "user.t")).toBe(`ok ${fn}\n`);
+      for (const [p, judged] of [[join(WS, "secret.txt"), join(WS, "secret.txt")], [join(RO, "ro.txt"), join(RO, "ro.txt")], [join(ELSE, "private.txt"), join(ELSE, "private.txt")]]) {
+        deniedRecorded([fn, p!, "user.t", "evil"], "file.meta", judged!, p!);
+        expect(direct("getxattr", p!, "user.t"), `${fn} ${p}`).toBe("err ENODATA\n");
+      }
+    }
+    // setxattr follows a symlink: judged on the secret behind it.
+    deniedRecorded(["setxattr", join(WS, "to-secret"), "user.t", "evil"], "file.meta", join(WS, "secret.txt"), join(WS, "secret.txt"));
+    expect(direct("getxattr", join(WS, "secret.txt"), "user.t")).toBe("err ENODATA\n");
+    // lsetxattr acts on the link itself (in the workspace): the shim lets the kernel answer (user.* on a symlink: EPERM).
+    const r = recorded("lsetxattr", join(WS, "to-secret"), "user.t", "evil");
+    expect(r.stdout).toBe("err EPERM\n");
+    expect(summary(r.recs)).toEqual([["allow", "file.meta", join(WS, "to-secret"), "policy"]]);
+  });
+
+  it("removexattr_lremovexattr_fremovexattr_remove_in_the_workspace_and_not_from_a_protected_file", () => {
+    for (const fn of ["removexattr", "lremovexattr", "fremovexattr"]) {
+      const f = file(join(WS, `${fn}.txt`), "x");
+      expect(direct("setxattr", f, "user.t", "1")).toBe("ok\n");
+      allowedRecorded([fn, f, "user.t"], "file.meta", f);
+      expect(direct("getxattr", f, "user.t")).toBe("err ENODATA\n");
+      const secret = join(WS, "secret.txt");
+      expect(direct("setxattr", secret, "user.keep", "1")).toBe("ok\n");
+      deniedRecorded([fn, secret, "user.keep"], "file.meta", secret, secret);
+      expect(direct("getxattr", secret, "user.keep")).toBe("ok 1\n");
+      expect(direct("removexattr", secret, "user.keep")).toBe("ok\n");
+    }
+  });
+
+  it("getxattr_lgetxattr_fgetxattr_read_an_xattr_in_the_workspace_and_not_of_a_secret", () => {
+    const f = file(join(WS, "get.txt"), "x");
+    expect(direct("setxattr", f, "user.v", "visible")).toBe("ok\n");
+    const secret = join(WS, "secret.txt");
+    expect(direct("setxattr", secret, "user.v", "hidden")).toBe("ok\n");
+    try {
+      for (const fn of ["getxattr", "lgetxattr", "fgetxattr"]) {
+        allowedRecorded([fn, f, "user.v"], "file.read", f, "ok visible\n");
+        deniedRecorded([fn, secret, "user.v"], "file.read", secret);
+        deniedRecorded([fn, join(ELSE, "private.txt"), "user.v"], "file.read", join(ELSE, "private.txt"));
+      }
+      // a bare name, relative to the cwd: the l* variant acts on it in place
+      allowedRecorded(["lgetxattr", "get.txt", "user.v"], "file.read", f, "ok visible\n");
+      allowedRecorded(["lsetxattr", "get.txt", "user.w", "rel"], "file.meta", f);
+      expect(direct("getxattr", f, "user.w")).toBe("ok rel\n");
+      // the follow variant is judged on the target, the l* variant on the link (no user.* there: ENODATA)
+      deniedRecorded(["getxattr", join(WS, "to-secret"), "user.v"], "file.read", secret);
+      expect(recorded("lgetxattr", join(WS, "to-secret"), "user.v").stdout).toBe("err ENODATA\n");
+    } finally {
+      expect(direct("removexattr", secret, "user.v")).toBe("ok\n");
+    }
+  });
+
+  it("listxattr_llistxattr_flistxattr_list_in_the_workspace_and_not_a_secret", () => {
+    const f = file(join(WS, "list.txt"), "x");
+    expect(direct("setxattr", f, "user.a", "1")).toBe("ok\n");
+    for (const fn of ["listxattr", "llistxattr", "flistxattr"]) {
+      allowedRecorded([fn, f], "file.read", f, "ok user.a\n");
+      deniedRecorded([fn, join(WS, "secret.txt")], "file.read", join(WS, "secret.txt"));
+      deniedRecorded([fn, join(RO, "..", "else", "private.txt")], "file.read", join(ELSE, "private.txt"));
+    }
+  });
+});
+
+describe("file handles (E46)", () => {
+  it("name_to_handle_at_is_a_read_of_the_object_named", () => {
+    const secret = join(WS, "secret.txt");
+    for (const how of ["0", "follow", "empty"]) {
+      allowedRecorded(["name_to_handle_at", join(WS, "a.txt"), how], "file.read", join(WS, "a.txt"));
+      deniedRecorded(["name_to_handle_at", secret, how], "file.read", secret);
+    }
+    // without AT_SYMLINK_FOLLOW the handle is the link's own (in the workspace); with it, the secret's
+    allowedRecorded(["name_to_handle_at", join(WS, "to-secret"), "0"], "file.read", join(WS, "to-secret"));
+    deniedRecorded(["name_to_handle_at", join(WS, "to-secret"), "follow"], "file.read", secret);
+  });
+
+  it("open_by_handle_at_is_always_denied_and_recorded_as_unresolvable (a handle has no path)", () => {
+    for (const p of [join(WS, "a.txt"), join(WS, "secret.txt")]) {
+      const r = recorded("open_by_handle_at", p);
+      expect(r.stdout).toBe("err EACCES\n");
+      expect(summary(r.recs)).toEqual([["deny", "file.read", undefined, "unresolvable"]]);
+      expect(r.recs[0]!.error).toBe(95); // EOPNOTSUPP
+    }
+  });
+});
+
+describe("denials without a path to judge are recorded (cause unresolvable)", () => {
+  it("records_an_open_from_a_dirfd_deeper_than_PATH_MAX (E24)", () => {
+    // 25 levels of 200-byte names below the workspace: the dirfd's path is > 4096 bytes
+    const r = recorded("openat-deep", "25", "../".repeat(25) + "a.txt");
+    sh("rm", ["-rf", join(WS, "d".repeat(200))]); // deeper than PATH_MAX: rm walks it relative, Node cannot
+    expect(r.stdout).toBe("err EACCES\n");
+    expect(summary(r.recs)).toEqual([["deny", "file.read", "../".repeat(25) + "a.txt", "unresolvable"]]);
+    expect(r.recs[0]!.error).toBe(36); // ENAMETOOLONG
+  });
+
+  it("passes_ENAMETOOLONG_through_for_a_name_the_kernel_would_refuse_anyway (nothing to record)", () => {
+    const r = recorded("read", "x".repeat(5000));
+    expect(r.stdout).toBe("err ENAMETOOLONG\n");
+    expect(r.recs).toEqual([]);
+  });
+
+  it("records_the_exec_of_a_memfd_and_the_link_of_an_unnamed_file", () => {
+    const m = recorded("fexecve-memfd", "/usr/bin/cat", "cat", "a.txt");
+    expect(m.stdout).toBe("err EACCES\n");
+    expect(m.recs.map((x) => [x.decision, x.kind, x.fields.exe, x.cause, x.error])).toEqual([["deny", "exec", "/memfd:payload (deleted)", "unresolvable", 2]]);
+    const t = recorded("tmpfile-link", WS, join(WS, "published2"));
+    expect(t.stdout).toBe("err EACCES\n");
+    expect(summary(t.recs).at(-1)).toEqual(["deny", "file.link", expect.stringMatching(new RegExp(`^${WS}/#\\d+ \\(deleted\\)$`)), "unresolvable"]);
+    expect(existsSync(join(WS, "published2"))).toBe(false);
+  });
+});
+
 describe("exec hooks: a listed program runs, anything else is EACCES", () => {
   it("execv_execvp_execvpe_execveat_run_cat_and_refuse_head", () => {
     for (const [fn, prog] of [["execv", "/usr/bin/cat"], ["execvp", "cat"], ["execvpe", "cat"], ["execveat", "/usr/bin/cat"]] as const) {
@@ -413,9 +562,7 @@ describe("path tricks (evasion.md E15-E19)", () => {
     writeFileSync(join(ELSE, "race-target.txt"), "RACE-SECRET\n");
     symlinkSync("good.txt", join(d, "x"));
     symlinkSync(join(ELSE, "race-target.txt"), join(d, "y"));
-    const r = spawnSync(HARNESS, [LIB, POLICY, PROBE, "race-open", "x", "x", "y", "10000", "RACE-SECRET"], {
-      encoding: "utf8", cwd: d, env: { PATH: "/usr/bin:/bin" }, timeout: 120_000,
-    });
+    const r = runUnder(HARNESS, POLICY, [PROBE, "race-open", "x", "x", "y", "10000", "RACE-SECRET"], { cwd: d, timeout: 120_000 });
     const m = /^ok opened=(\d+) denied=(\d+) secret=(\d+) other=(\d+) swaps=yes\n$/.exec(r.stdout);
     expect(m, r.stdout + r.stderr).not.toBeNull();
     const [opened, deniedN, secret] = [Number(m![1]), Number(m![2]), Number(m![3])];
@@ -431,9 +578,7 @@ describe("path tricks (evasion.md E15-E19)", () => {
     mkdirSync(join(ELSE, "rdir"));
     writeFileSync(join(ELSE, "rdir/f"), "DIR-SECRET\n");
     symlinkSync(join(ELSE, "rdir"), join(d, "alt"));
-    const r = spawnSync(HARNESS, [LIB, POLICY, PROBE, "race-open", "dir/f", "dir", "alt", "10000", "DIR-SECRET"], {
-      encoding: "utf8", cwd: d, env: { PATH: "/usr/bin:/bin" }, timeout: 120_000,
-    });
+    const r = runUnder(HARNESS, POLICY, [PROBE, "race-open", "dir/f", "dir", "alt", "10000", "DIR-SECRET"], { cwd: d, timeout: 120_000 });
     const m = /^ok opened=(\d+) denied=(\d+) secret=(\d+) other=(\d+) swaps=yes\n$/.exec(r.stdout);
     expect(m, r.stdout + r.stderr).not.toBeNull();
     expect(Number(m![3])).toBe(0);

@@ -7,23 +7,22 @@
 // the policy allows but nobody listens on is refused by the kernel
 // (ECONNREFUSED proves the hook let it through).
 
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer as createNetServer, type Server as NetServer, type AddressInfo } from "node:net";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/index.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-const OUT = join(ROOT, "native/out/preload");
+import { buildHarness, buildPreload, compileC, compilePolicy as compileTo, LIB as BUILT_LIB, PRELOAD_OUT, realPath } from "./support.js";
+
 // TRJ_NET_TEST_LIB: run against another build (mutation checks of the hooks)
-const LIB = process.env.TRJ_NET_TEST_LIB ?? join(OUT, "libtrajeckt.so");
-const HARNESS = join(OUT, "test/run_with_policy_net");
-const PROBE = join(OUT, "test/net_probe");
+const LIB = process.env.TRJ_NET_TEST_LIB ?? BUILT_LIB;
+const HARNESS = join(PRELOAD_OUT, "test/run_with_policy_net");
+const PROBE = join(PRELOAD_OUT, "test/net_probe");
 
 let tmp = "";
 let WS = "";
@@ -41,10 +40,6 @@ const udp: { ok: string[]; no: string[] } = { ok: [], no: [] };
 const udpSockets: UdpSocket[] = [];
 let sink: ChildProcess | null = null;
 let sinkOut = "";
-
-function realPath(p: string): string {
-  return spawnSync("readlink", ["-f", p], { encoding: "utf8" }).stdout.trim();
-}
 
 const CURL = realPath("/usr/bin/curl");
 const HAVE_CURL = CURL !== "";
@@ -76,11 +71,7 @@ rule bind_ephem:    allow net.bind if ip == 127.0.0.1 and port == 0
 }
 
 function compilePolicy(name: string, source: string): string {
-  const r = compile(source, { file: `${name}.trj`, vars: { WS }, env: {} });
-  if (!r.bytes) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
-  const file = join(tmp, `${name}.trjb`);
-  writeFileSync(file, r.bytes);
-  return file;
+  return compileTo(join(tmp, `${name}.trjb`), source, { WS });
 }
 
 interface Result {
@@ -114,10 +105,6 @@ function run(argv: string[], opts: { policy?: string; bare?: boolean } = {}): Pr
 const probe = (...args: (string | number)[]): Promise<Result> => run([PROBE, ...args.map(String)]);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function sh(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}${r.stdout}`);
-}
 
 async function listen(server: NetServer | HttpServer, where: number | string, host?: string): Promise<number> {
   servers.push(server);
@@ -162,11 +149,9 @@ async function udpReceiver(name: keyof typeof udp): Promise<number> {
 }
 
 beforeAll(async () => {
-  sh("make", ["-s", "-C", join(ROOT, "native/preload")]);
-  mkdirSync(join(OUT, "test"), { recursive: true });
-  const cc = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2"];
-  sh("cc", [...cc, join(import.meta.dirname, "run_with_policy.c"), "-o", HARNESS]);
-  sh("cc", [...cc, join(import.meta.dirname, "net_probe.c"), "-o", PROBE]);
+  buildPreload();
+  buildHarness(HARNESS);
+  compileC("net_probe.c", PROBE);
   tmp = mkdtempSync(join(tmpdir(), "trj-net-"));
   WS = join(tmp, "ws");
   ELSE = join(tmp, "else");

@@ -5,18 +5,16 @@
 // program's own "Permission denied"; a missing, corrupted or unsealed policy
 // denies everything.
 
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { type SpawnSyncReturns } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/index.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-const OUT = join(ROOT, "native/out/preload");
-const LIB = join(OUT, "libtrajeckt.so");
-const HARNESS = join(OUT, "test/run_with_policy");
-const PROBE = join(OUT, "test/probe");
+import { buildHarness, buildPreload, compileC, compilePolicy as compileTo, PRELOAD_OUT, realPath, runUnder } from "./support.js";
+
+const HARNESS = join(PRELOAD_OUT, "test/run_with_policy");
+const PROBE = join(PRELOAD_OUT, "test/probe");
 
 let tmp = ""; // holds ws/ (the workspace the policy allows) and else/ (outside it)
 let WS = "";
@@ -44,38 +42,21 @@ ${extra}
 }
 
 function realPython(): string {
-  const r = spawnSync("readlink", ["-f", "/usr/bin/python3"], { encoding: "utf8" });
-  return r.stdout.trim();
+  return realPath("/usr/bin/python3");
 }
 
 function compilePolicy(name: string, source: string): string {
-  const r = compile(source, { file: `${name}.trj`, vars: { WS }, env: {} });
-  if (!r.bytes) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
-  const file = join(tmp, `${name}.trjb`);
-  writeFileSync(file, r.bytes);
-  return file;
+  return compileTo(join(tmp, `${name}.trjb`), source, { WS });
 }
 
 function run(policy: string, argv: string[], opts: { harness?: string[]; cwd?: string } = {}): SpawnSyncReturns<string> {
-  return spawnSync(HARNESS, [...(opts.harness ?? []), LIB, policy, ...argv], {
-    encoding: "utf8",
-    cwd: opts.cwd ?? WS,
-    env: { PATH: "/usr/bin:/bin", HOME: WS },
-    stdio: ["ignore", "pipe", "pipe"], // a socket on stdin makes bash read ~/.bashrc
-    timeout: 30_000,
-  });
-}
-
-function sh(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}${r.stdout}`);
+  return runUnder(HARNESS, policy, argv, { cwd: opts.cwd ?? WS, env: { PATH: "/usr/bin:/bin", HOME: WS }, harness: opts.harness });
 }
 
 beforeAll(() => {
-  sh("make", ["-s", "-C", join(ROOT, "native/preload")]);
-  mkdirSync(join(OUT, "test"), { recursive: true });
-  sh("cc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", join(import.meta.dirname, "run_with_policy.c"), "-o", HARNESS]);
-  sh("cc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", join(import.meta.dirname, "probe.c"), "-o", PROBE]);
+  buildPreload();
+  buildHarness(HARNESS);
+  compileC("probe.c", PROBE);
   tmp = mkdtempSync(join(tmpdir(), "trj-preload-"));
   WS = join(tmp, "ws");
   ELSE = join(tmp, "else");

@@ -18,9 +18,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/index.js";
 
-const ROOT = join(import.meta.dirname, "../..");
+import { buildHarness, buildPreload, compilePolicy as compileTo, sh } from "./support.js";
+
 // The library and the harness are built into this run's own temp dir (same
 // sources, same Makefile, OUT overridden): several vitest processes (this
 // file beside preload.test.ts, or two people's runs of the suite) never
@@ -91,11 +91,7 @@ ${extra}
 
 let policyCount = 0;
 function compilePolicy(source: string): string {
-  const r = compile(source, { file: "programs.trj", vars: { WS: MON, SCRIPTS }, env: {} });
-  if (!r.bytes) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
-  const file = join(tmp, `policy-${policyCount++}.trjb`);
-  writeFileSync(file, r.bytes);
-  return file;
+  return compileTo(join(tmp, `policy-${policyCount++}.trjb`), source, { WS: MON, SCRIPTS });
 }
 
 interface Result {
@@ -146,12 +142,6 @@ function both(argv: string[], opts: { sub?: string; env?: Record<string, string>
   return { plain: norm(unmonitored(argv, opts), PLAIN), mon: norm(monitored(argv, opts), MON) };
 }
 
-function sh(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): string {
-  const r = spawnSync(cmd, args, { encoding: "utf8", cwd: opts.cwd, env: { ...process.env, ...opts.env } });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
-
 /** The same starting files in mon/ and plain/. */
 function seed(dir: string): void {
   mkdirSync(dir, { recursive: true });
@@ -165,8 +155,8 @@ beforeAll(() => {
   const out = join(tmp, "build");
   LIB = join(out, "libtrajeckt.so");
   HARNESS = join(out, "run_with_policy");
-  sh("make", ["-s", "-j4", "-C", join(ROOT, "native/preload"), `OUT=${out}`]);
-  sh("cc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", join(import.meta.dirname, "run_with_policy.c"), "-o", HARNESS]);
+  buildPreload(out);
+  buildHarness(HARNESS);
   MON = join(tmp, "mon");
   PLAIN = join(tmp, "plain");
   ELSE = join(tmp, "else");
