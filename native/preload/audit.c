@@ -20,7 +20,13 @@
  *            a full ring, non-blocking when nested), fields written, header
  *            written, published.
  *   ask      the same record bytes go to the broker on a unix stream socket;
- *            one reply byte: 'y' allows, anything else or EOF denies.
+ *            one reply byte: 'y' allows, anything else or EOF denies. The
+ *            broker must be the launcher: after connect, SO_PEERCRED's pid
+ *            must be the header's writer_pid (the launcher runs the writer
+ *            and the broker), or nothing is sent and the ask is denied,
+ *            cause ASK_UNAVAILABLE with error EPERM. Any abstract name can
+ *            be bound by any process of the network namespace; this is what
+ *            tells the launcher from a process squatting on its name.
  *
  * Async-signal-safe: no malloc, no locks, raw syscalls only (the ring code is
  * built with TRJ_RING_RAW). A seq is taken before the reservation, so a gap
@@ -470,6 +476,29 @@ void trj_audit_adopt_fd(int fd)
 
 /* ---- ask ---------------------------------------------------------------- */
 
+/* A negative syscall result as the record's error byte (errno, capped). */
+static uint8_t ask_errno(long r)
+{
+    return r >= 0 ? 0 : -r > 255 ? 255 : (uint8_t)-r;
+}
+
+/* 0 when the connected peer on fd is the ring's writer (the launcher, which
+   also runs the broker), else -EPERM (or getsockopt's error). The pid is the
+   listener's, fixed when it called listen(); a header whose writer_pid is not
+   the broker's, or a broker squatting on the address, fails here. */
+static long ask_peer_check(long fd, const struct trj_ring_header *h)
+{
+    struct ucred cred;
+    socklen_t clen = sizeof cred;
+    memset(&cred, 0, sizeof cred);
+    long e = trj_sys5(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, (long)&cred, (long)&clen);
+    if (e < 0) {
+        return e;
+    }
+    int32_t writer = __atomic_load_n(&h->writer_pid, __ATOMIC_RELAXED);
+    return clen == sizeof cred && writer > 0 && cred.pid == writer ? 0 : -EPERM;
+}
+
 uint8_t trj_audit_ask(const struct trj_action *a, struct trj_outcome *o, uint32_t timeout_ms)
 {
     struct trj_ring_header *h = ring.h;
@@ -492,9 +521,13 @@ uint8_t trj_audit_ask(const struct trj_action *a, struct trj_outcome *o, uint32_
     emit_fields(&s, a, o);
     fill_header((struct trj_rec *)m, len, o, s.n_fields);
 
+    /* ASK_UNAVAILABLE carries why in error: an errno (ECONNREFUSED: no
+       broker; EPERM: the peer is not the launcher) */
     uint8_t cause = TRJ_CAUSE_ASK_UNAVAILABLE;
     long fd = trj_sys3(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd >= 0) {
+    if (fd < 0) {
+        o->error = ask_errno(fd);
+    } else {
         struct sockaddr_un sa;
         memset(&sa, 0, sizeof sa);
         sa.sun_family = AF_UNIX;
@@ -504,6 +537,9 @@ uint8_t trj_audit_ask(const struct trj_action *a, struct trj_outcome *o, uint32_
         do {
             e = trj_sys3(SYS_connect, fd, (long)&sa, alen);
         } while (e == -EINTR);
+        if (e == 0) {
+            e = ask_peer_check(fd, h);
+        }
         uint32_t sent = 0;
         while (e == 0 && sent < len) {
             long w = trj_sys6(SYS_sendto, fd, m + sent, len - sent, MSG_NOSIGNAL, 0, 0);
@@ -531,6 +567,7 @@ uint8_t trj_audit_ask(const struct trj_action *a, struct trj_outcome *o, uint32_
                 continue;
             }
             if (pr < 0) {
+                e = pr;
                 break;
             }
             char c = 0;
@@ -541,7 +578,13 @@ uint8_t trj_audit_ask(const struct trj_action *a, struct trj_outcome *o, uint32_
             cause = rd == 1 && c == 'y' ? TRJ_CAUSE_ASK_ALLOWED
                   : rd >= 0             ? TRJ_CAUSE_ASK_DENIED
                                         : TRJ_CAUSE_ASK_UNAVAILABLE;
+            if (rd < 0) {
+                e = rd;
+            }
             break;
+        }
+        if (cause == TRJ_CAUSE_ASK_UNAVAILABLE) {
+            o->error = ask_errno(e);
         }
         trj_close((int)fd);
     }

@@ -54,7 +54,7 @@ export interface EntryContext {
   rules: readonly RuleInfo[];
 }
 
-/** The counts run.end carries that records move (writer.ts AuditSummary). */
+/** The counts run.end carries that records move: the writer's AuditSummary and `audit summary`'s LogSummary both extend it. */
 export interface EntryCounts {
   decisions: number;
   allowed: number;
@@ -69,8 +69,9 @@ export const LOST_NOTE = "the process died while recording a decision; the call 
 
 const ERRNO_NAMES: Map<number, string> = new Map(Object.entries(osConstants.errno).map(([k, v]) => [v, k]));
 
-/** trj_rec_cause CAUSE_UNRESOLVABLE */
+/** trj_rec_cause CAUSE_UNRESOLVABLE, ASK_UNAVAILABLE */
 const CAUSE_UNRESOLVABLE = CAUSES.indexOf("unresolvable");
+const CAUSE_ASK_UNAVAILABLE = CAUSES.indexOf("ask-unavailable");
 /** trj_reason REASON_RULE / EVAL_ERROR */
 const REASON_RULE = REASONS.indexOf("rule");
 const REASON_EVAL_ERROR = REASONS.indexOf("eval-error");
@@ -128,6 +129,7 @@ export function recordEntry(r: AuditRecord, ctx: EntryContext): Entry {
   let error: string | undefined;
   if (r.cause === "unresolvable") error = errnoName(r.error);
   else if (r.reason === "eval-error") error = evalErrorName(r.error);
+  else if (r.cause === "ask-unavailable" && r.error !== 0) error = errnoName(r.error); // why the broker was not asked (EPERM: not the launcher)
   const e: Entry = {
     seq: r.seq,
     proc: r.proc,
@@ -362,6 +364,7 @@ export class LineEncoder {
     const errNo = buf[off + REC.error] as number;
     if (cause === CAUSE_UNRESOLVABLE) error = `,"error":${js(errnoName(errNo))}`;
     else if (reason === REASON_EVAL_ERROR) error = `,"error":${js(evalErrorName(errNo))}`;
+    else if (cause === CAUSE_ASK_UNAVAILABLE && errNo !== 0) error = `,"error":${js(errnoName(errNo))}`;
     const askMs = buf.readUInt32LE(off + REC.askMs);
     const line =
       ids +

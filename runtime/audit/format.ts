@@ -59,7 +59,7 @@ export function formatEntry(e: Record<string, unknown>, opts: FormatOptions = {}
     case "run.start": {
       const argv = Array.isArray(e["argv"]) ? (e["argv"] as unknown[]).map(text).join(" ") : "";
       const hash = typeof e["policy"] === "string" ? e["policy"].slice(0, 8) : "?";
-      return `${t} ${col(C.bold, "── run.start")} policy ${text(e["policy_name"])} ${text(e["policy_version"])} (${hash}) agent ${text(e["agent"]) || "-"} ${text(e["mode"])}: ${argv}`;
+      return `${t} ${col(C.bold, "── run.start")} policy ${text(e["policy_name"])} ${text(e["policy_version"])} (${hash}) agent ${text(e["agent"]) || "-"} ${text(e["mode"])}${e["backstop"] === "off" ? col(C.red, " BACKSTOP OFF") : ""}: ${argv}`;
     }
     case "run.end":
       return `${t} ${col(C.bold, "── run.end")} ${String(e["decisions"])} decisions: ${String(e["allowed"])} allowed, ${String(e["denied"])} denied, ${String(e["flagged"])} flagged, ${String(e["lost"])} lost, ${String(e["processes"])} processes${e["broken"] === true ? ", RING BROKEN" : ""}`;

@@ -205,7 +205,7 @@ export interface AuditRecord {
   verdict: "allow" | "deny" | "ask";
   reason: Reason;
   cause: Cause;
-  /** trj_eval_error (reason "eval-error"), or errno (cause "unresolvable") */
+  /** trj_eval_error (reason "eval-error"), or errno (cause "unresolvable"; cause "ask-unavailable": why, 0 = no broker configured) */
   error: number;
   flagged: boolean;
   observed: boolean;

@@ -1,20 +1,20 @@
 // Counts over an audit log (docs/audit.md), for `trajeckt audit summary`:
-// decisions by kind, by decision and by rule; the ten most denied paths and
-// hosts; flagged actions; processes; the time span.
+// the kernel backstop; decisions by kind, by decision and by rule; the ten
+// most denied paths and hosts; flagged actions; processes; the time span.
 
+import type { EntryCounts } from "./encode.js";
 import { target } from "./format.js";
 
-export interface LogSummary {
+/** run.start's `backstop` and, when on, what applied; null: not recorded (a log from before the field). */
+export type LogBackstop = { on: false } | { on: true; landlockAbi: unknown; entries: unknown; seccompInsns: unknown } | null;
+
+/** The counts are the ones run.end carries (EntryCounts, as the writer's AuditSummary), counted from the entries. */
+export interface LogSummary extends EntryCounts {
+  /** lines, run.start and run.end included */
   entries: number;
-  decisions: number;
-  allowed: number;
-  denied: number;
-  flagged: number;
-  observed: number;
-  lost: number;
-  processes: number;
   policy: { name: unknown; version: unknown; hash: unknown } | null;
   agent: unknown;
+  backstop: LogBackstop;
   byKind: Record<string, number>;
   byDecision: Record<string, number>;
   /** rule name (or "default" / "eval-error") → count */
@@ -73,6 +73,7 @@ export function summarizeLog(text: string): LogSummary {
     processes: 0,
     policy: null,
     agent: null,
+    backstop: null,
     byKind: {},
     byDecision: {},
     byRule: {},
@@ -108,6 +109,8 @@ export function summarizeLog(text: string): LogSummary {
       case "run.start":
         s.policy = { name: e["policy_name"], version: e["policy_version"], hash: e["policy"] };
         s.agent = e["agent"];
+        if (e["backstop"] === "off") s.backstop = { on: false };
+        else if (e["backstop"] === "on") s.backstop = { on: true, landlockAbi: e["landlock_abi"], entries: e["backstop_entries"], seccompInsns: e["seccomp_insns"] };
         return;
       case "run.end":
       case "ring.broken":
@@ -164,10 +167,26 @@ function table(m: Record<string, number>): string {
   return rows.map(([k, v]) => `  ${String(v).padStart(w)}  ${k}\n`).join("");
 }
 
+/** The warning for a run without the kernel backstop, or null. */
+export function backstopWarning(s: LogSummary): string | null {
+  return s.backstop?.on === false
+    ? "WARNING: kernel backstop OFF (--backstop off): the agent ran under the library alone; static binaries, raw system calls and io_uring were not held"
+    : null;
+}
+
+function backstopLine(b: LogBackstop): string {
+  if (b === null) return "kernel backstop: not recorded";
+  if (!b.on) return "kernel backstop: OFF";
+  return `kernel backstop: on (landlock abi ${valueText(b.landlockAbi)}, ${valueText(b.entries)} entries, seccomp ${valueText(b.seccompInsns)} instructions)`;
+}
+
 /** The summary as text. */
 export function renderSummary(s: LogSummary): string {
   let o = "";
+  const warn = backstopWarning(s);
+  if (warn !== null) o += `${warn}\n`;
   if (s.policy) o += `policy ${valueText(s.policy.name)} ${valueText(s.policy.version)} (${valueText(s.policy.hash).slice(0, 16)}), agent ${valueText(s.agent) || "-"}\n`;
+  o += `${backstopLine(s.backstop)}\n`;
   o += `${s.start ?? "?"} .. ${s.end ?? "?"}${s.spanSeconds !== null ? ` (${s.spanSeconds} s)` : ""}${s.complete ? "" : ", INCOMPLETE (no run.end)"}\n`;
   o += `${s.decisions} decisions: ${s.allowed} allowed, ${s.denied} denied, ${s.flagged} flagged, ${s.observed} observed; ${s.processes} processes; ${s.lost} lost\n`;
   o += `\nby kind:\n${table(s.byKind)}`;

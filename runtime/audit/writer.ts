@@ -21,7 +21,7 @@ import * as nodeCrypto from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 
 import { TrjError, type AuditRing, type Policy, type PolicyInfo } from "../binding.js";
-import { LineEncoder, pinoSerializer, type Entry } from "./encode.js";
+import { LineEncoder, pinoSerializer, type Entry, type EntryCounts } from "./encode.js";
 import { REC, REC_SIZE, recordLength, ZERO_HASH } from "./records.js";
 
 export { ZERO_HASH };
@@ -32,7 +32,26 @@ export interface AuditRun {
   argv: readonly string[];
   mode: "enforce" | "observe";
   policyFile: string;
+  /** the kernel backstop under the library (run.start `backstop` and, when on, its facts) */
+  backstop: RunBackstop;
 }
+
+/**
+ * `--backstop off`, or what trajeckt-exec's dry run (--check-backstop) found
+ * it will apply: run.start is written before the agent starts, and
+ * trajeckt-exec either applies exactly this plan or refuses to run anything.
+ */
+export type RunBackstop =
+  | { on: false }
+  | {
+      on: true;
+      /** the kernel's Landlock ABI the ruleset is built for */
+      landlockAbi: number;
+      /** entries of the policy's backstop section (META first) */
+      entries: number;
+      /** instructions of the seccomp filter */
+      seccompInsns: number;
+    };
 
 export interface AuditWriterOptions {
   ring: AuditRing;
@@ -44,17 +63,11 @@ export interface AuditWriterOptions {
   batchBytes?: number;
 }
 
-export interface AuditSummary {
+/** What the writer wrote: run.end's counts (EntryCounts, shared with `audit summary`'s LogSummary) and the chain head. */
+export interface AuditSummary extends EntryCounts {
   /** lines written, run.start and run.end included */
   entries: number;
-  decisions: number;
-  allowed: number;
-  denied: number;
-  flagged: number;
-  observed: number;
-  lost: number;
   lostNested: number;
-  processes: number;
   /** records the decoder could not read (written as "record.bad" entries) */
   badRecords: number;
   /** the ring broke (corrupt or stalled): the agent was denied everything after it */
@@ -94,6 +107,11 @@ function nowNs(): bigint {
 
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** run.start's backstop keys: `"backstop":"off"`, or "on" and what applies. */
+function backstopFields(b: RunBackstop): Entry {
+  return b.on ? { backstop: "on", landlock_abi: b.landlockAbi, backstop_entries: b.entries, seccomp_insns: b.seccompInsns } : { backstop: "off" };
 }
 
 /** Check the batch's record lengths (what decodeRecords checks) before any line is made from it. */
@@ -248,6 +266,7 @@ export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
     policy_file: run.policyFile,
     argv: [...run.argv],
     mode: run.mode,
+    ...backstopFields(run.backstop),
     trajeckt: trajecktVersion(),
     ring_size: st.dataSize,
     writer_pid: process.pid,

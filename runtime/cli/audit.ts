@@ -4,7 +4,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 
 import { formatEntry } from "../audit/format.js";
-import { renderSummary, summarizeLog } from "../audit/summary.js";
+import { backstopWarning, renderSummary, summarizeLog } from "../audit/summary.js";
 import { verifyLog } from "../audit/verify.js";
 import { UsageError } from "../policy-file.js";
 import { EXIT_OK, EXIT_POLICY, type Command, type Io } from "./common.js";
@@ -17,8 +17,9 @@ verify   check the hash chain, run.start/run.end, per-process numbering and
          policy: "ok: N entries, P processes, chain head <sha256>" and exit 0,
          or "<log>:<line>: <problem>" for the first problem and exit 1.
          Lost records are printed as warnings and do not fail the check.
-summary  decisions by kind, decision and rule; the most denied paths and
-         hosts; flagged actions; processes; the time span.
+summary  the kernel backstop (a WARNING when the run had it off); decisions
+         by kind, decision and rule; the most denied paths and hosts; flagged
+         actions; processes; the time span.
 tail     the last N entries (default 10) as one human line each; --follow
          prints entries as they are appended, until run.end.
 Exit 0 ok, 1 the log failed verification, 2 usage errors.`;
@@ -53,7 +54,12 @@ function verify(file: string, io: Io): number {
 
 function summary(file: string, format: unknown, io: Io): number {
   const s = summarizeLog(readLog(file));
-  io.out(format === "json" ? JSON.stringify(s) + "\n" : renderSummary(s));
+  if (format === "json") {
+    // the text carries the warning itself; JSON keeps stdout machine-readable
+    const warn = backstopWarning(s);
+    if (warn !== null) io.err(`${file}: ${warn}\n`);
+    io.out(JSON.stringify(s) + "\n");
+  } else io.out(renderSummary(s));
   return EXIT_OK;
 }
 

@@ -8,7 +8,29 @@
 // One question at a time: concurrent asks queue in arrival order. The default
 // prompt opens /dev/tty directly (the agent owns stdin/stdout); with no
 // terminal every ask is answered 'n'. Tests inject `prompt`.
+//
+// Who is on the other end. An abstract name has no file permissions: any
+// process of the network namespace can bind it or connect to it.
+//   - The library trusts only the launcher: after connect it checks
+//     SO_PEERCRED's pid against the ring header's writer_pid (this process:
+//     it runs the writer and this broker) and sends nothing to anyone else
+//     (native/preload/audit.c; such an ask is denied, cause ask-unavailable,
+//     error EPERM).
+//   - This side does NOT authenticate the asker. Node exposes no SO_PEERCRED
+//     (nor SCM_CREDENTIALS), the addon has no call for it, and /proc cannot
+//     name a unix socket's peer (only sock_diag netlink can). The pid in the
+//     request is the asker's own claim, so checking its /proc ancestry would
+//     prove nothing. What an unauthenticated asker gets: a question put to
+//     the operator under a pid it chose, and the answer to its own
+//     connection, which allows nothing anywhere (the library's decision is
+//     made from its own connection). It can also queue questions ahead of
+//     real ones, which then time out and are denied: fail closed. Sound
+//     authentication needs the peer's pid from the kernel (an addon call
+//     doing getsockopt(SO_PEERCRED) on the accepted socket's fd), then:
+//     that pid equals the record's pid, and /proc/<pid>/maps maps this run's
+//     ring (its inode), i.e. the asker is one of the agent's processes.
 
+import { randomBytes } from "node:crypto";
 import { openSync, closeSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { ReadStream, WriteStream } from "node:tty";
@@ -244,7 +266,19 @@ export async function startAskBroker(opts: AskBrokerOptions): Promise<AskBroker>
   };
 }
 
-/** A fresh abstract address: "\0trajeckt-ask-<pid>-<random>". */
+/** sizeof(sockaddr_un.sun_path) */
+const SUN_PATH_MAX = 108;
+
+/**
+ * A fresh abstract address that fills sun_path: "\0trajeckt-ask-<pid>-" and
+ * random hex up to 108 bytes. Node 20 binds an abstract name padded with NULs
+ * to 108 bytes while the ring header holds the string's own bytes
+ * (ask_addr_len): a shorter name would make the library connect to another
+ * name than the one bound. Filling sun_path makes both the same bytes on any
+ * Node, and leaves nothing worth guessing to a process that would bind the
+ * name before the launcher.
+ */
 export function abstractAskAddress(): string {
-  return `\0trajeckt-ask-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const head = `\0trajeckt-ask-${process.pid}-`;
+  return head + randomBytes(SUN_PATH_MAX).toString("hex").slice(0, SUN_PATH_MAX - head.length);
 }

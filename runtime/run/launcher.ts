@@ -13,8 +13,9 @@
 //            with the memfd as fd 3 first: a kernel that cannot carry the
 //            backstop (no Landlock, ABI < 4, no seccomp) refuses the run
 //            (exit 2, one line, `--backstop off` named) before any log exists;
-//            what will apply ("landlock abi N + seccomp", or "off") goes
-//            into run.start
+//            run.start records `backstop` "off", or "on" with what the dry
+//            run found will apply (Landlock ABI, backstop entries, seccomp
+//            filter length)
 //   agent    native/out/launcher/trajeckt-exec with the memfd as fd 3, the
 //            ring as fd 4 and a status pipe as fd 5; it sets PDEATHSIG, the
 //            environment and LD_PRELOAD, applies the kernel backstop to
@@ -40,7 +41,7 @@ import { randomBytes } from "node:crypto";
 import { closeFd, createRing, createSealedMemfd, loadPolicy, TrjError, type AuditRing, type Policy } from "../binding.js";
 import { readPolicyFile } from "../policy-file.js";
 import { render } from "../../compiler/diagnostics.js";
-import { startAuditWriter as realStartAuditWriter, type AuditRun, type AuditSummary, type AuditWriter, type AuditWriterOptions } from "../audit/writer.js";
+import { startAuditWriter as realStartAuditWriter, type AuditRun, type AuditSummary, type AuditWriter, type AuditWriterOptions, type RunBackstop } from "../audit/writer.js";
 import { abstractAskAddress, startAskBroker, type AskBroker, type PromptFn } from "./ask-broker.js";
 import { nativePaths } from "./paths.js";
 
@@ -228,14 +229,14 @@ export async function runAgent(o: RunOptions): Promise<number> {
   const agentId = o.agentId ?? defaultAgentId(o.command);
   const policyFd = createSealedMemfd("trajeckt-policy", file.bytes);
   const backstopOn = (o.backstop ?? "on") === "on";
-  let backstop = "off";
+  let backstop: RunBackstop = { on: false };
   if (backstopOn) {
     const c = checkBackstop(exec, lib, policyFd, o.command[0]);
     if (!c.ok) {
       closeFd(policyFd);
       throw new RefusedError(backstopRefusal(c.error ?? "unknown"));
     }
-    backstop = c.backstop;
+    backstop = { on: true, landlockAbi: c.landlock_abi, entries: c.entries, seccompInsns: c.seccomp_insns };
   }
   let ring: AuditRing | undefined;
   let broker: AskBroker | undefined;
@@ -257,8 +258,7 @@ export async function runAgent(o: RunOptions): Promise<number> {
 
     // 4. writer
     const startAuditWriter = o.startWriter ?? realStartAuditWriter;
-    // `backstop` is for run.start; audit/writer.ts writes it once AuditRun has the field
-    const run: AuditRun & { backstop: string } = { agentId, argv: o.command, mode: o.mode, policyFile: resolve(o.policyFile), backstop };
+    const run: AuditRun = { agentId, argv: o.command, mode: o.mode, policyFile: resolve(o.policyFile), backstop };
     writer = startAuditWriter({ ring, logPath, policy, run });
 
     // 5. agent

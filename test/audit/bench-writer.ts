@@ -25,7 +25,7 @@ const log = join(dir, "bench.jsonl");
 const policy = testPolicy();
 const ring = createRing({ dataSize: size });
 ring.configure({ mode: "enforce", ask: "deny", policyHash: Buffer.from(policy.info().hash, "hex"), writerFd: 3 });
-const w = startAuditWriter({ ring, logPath: log, policy, run: { agentId: "bench", argv: ["ring_fill"], mode: "enforce", policyFile: "bench" }, batchBytes: process.env["BATCH"] ? Number(process.env["BATCH"]) : undefined });
+const w = startAuditWriter({ ring, logPath: log, policy, run: { agentId: "bench", argv: ["ring_fill"], mode: "enforce", policyFile: "bench", backstop: { on: false } }, batchBytes: process.env["BATCH"] ? Number(process.env["BATCH"]) : undefined });
 const bin = ringFill();
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();

@@ -27,9 +27,9 @@ async function run(...argv: string[]): Promise<Out> {
 const HASH = "ab".repeat(32);
 
 /** A small, known, correctly chained log. */
-function knownLog(opts: { end?: boolean } = {}): { file: string; lines: string[] } {
+function knownLog(opts: { end?: boolean; backstop?: Record<string, unknown> } = {}): { file: string; lines: string[] } {
   const entries: Record<string, unknown>[] = [
-    { time: "2025-01-02T03:04:05.000000000Z", kind: "run.start", agent: "a1", policy: HASH, policy_name: "p", policy_version: "1", argv: ["sh"], mode: "enforce" },
+    { time: "2025-01-02T03:04:05.000000000Z", kind: "run.start", agent: "a1", policy: HASH, policy_name: "p", policy_version: "1", argv: ["sh"], mode: "enforce", ...opts.backstop },
     { time: "2025-01-02T03:04:05.100000000Z", seq: 0, proc: 1, pid: 9, tid: 9, agent: "a1", kind: "proc.start", exe: "/bin/sh", ppid: 1, note: "exec", policy: HASH },
     { time: "2025-01-02T03:04:05.200000000Z", seq: 1, proc: 1, pid: 9, tid: 9, agent: "a1", kind: "file.read", decision: "deny", verdict: "deny", rule: "no_secrets", reason: "secrets stay home", cause: "policy", flagged: false, observed: false, eval_ns: 120, policy: HASH, path: "/etc/shadow" },
     { time: "2025-01-02T03:04:05.300000000Z", seq: 2, proc: 1, pid: 9, tid: 9, agent: "a1", kind: "file.read", decision: "deny", verdict: "deny", rule: "no_secrets", reason: "secrets stay home", cause: "policy", flagged: false, observed: false, eval_ns: 120, policy: HASH, path: "/etc/shadow" },
@@ -103,6 +103,31 @@ describe("trajeckt audit summary", () => {
     const t = await run("summary", file);
     expect(t.out).toMatch(/5 decisions: 2 allowed, 3 denied, 1 flagged/);
     expect(t.out).toMatch(/ +2 {2}\/etc\/shadow/);
+  });
+
+  it("shows_the_kernel_backstop_of_the_run", async () => {
+    const { file } = knownLog({ backstop: { backstop: "on", landlock_abi: 6, backstop_entries: 12, seccomp_insns: 57 } });
+    const t = await run("summary", file);
+    expect(t.out).toMatch(/^kernel backstop: on \(landlock abi 6, 12 entries, seccomp 57 instructions\)$/m);
+    expect(t.out).not.toMatch(/WARNING/);
+    const j = await run("summary", file, "--format", "json");
+    expect((JSON.parse(j.out) as LogSummary).backstop).toEqual({ on: true, landlockAbi: 6, entries: 12, seccompInsns: 57 });
+    expect(j.err).toBe("");
+    // a log from before run.start carried it
+    expect((await run("summary", knownLog().file)).out).toMatch(/^kernel backstop: not recorded$/m);
+  });
+
+  it("warns_first_when_the_run_had_the_kernel_backstop_off", async () => {
+    const { file } = knownLog({ backstop: { backstop: "off" } });
+    const t = await run("summary", file);
+    expect(t.code).toBe(0);
+    expect(t.out.split("\n")[0]).toMatch(/^WARNING: kernel backstop OFF \(--backstop off\)/);
+    expect(t.out).toMatch(/^kernel backstop: OFF$/m);
+    const j = await run("summary", file, "--format", "json");
+    expect((JSON.parse(j.out) as LogSummary).backstop).toEqual({ on: false });
+    expect(j.err).toMatch(/WARNING: kernel backstop OFF/);
+    // tail names it on the run.start line
+    expect(formatEntry({ time: "2025-01-02T03:04:05.0Z", kind: "run.start", backstop: "off", mode: "enforce", argv: ["sh"] })).toMatch(/enforce BACKSTOP OFF: sh$/);
   });
 });
 

@@ -52,6 +52,9 @@ const CASES: [string, RecSpec][] = [
   ["observed", { kind: 0, seq: 9, decision: 2, verdict: 2, flags: RECF.OBSERVED | RECF.FLAGGED, fields: [[AF.PATH, "/etc/passwd"]] }],
   ["nested and vfork", { kind: 8, seq: 0, flags: RECF.NESTED | RECF.VFORK, fields: [[AF.EXE, "/bin/sleep"], [AF.ARGV, "sleep"], [AF.ARGV, "1"]] }],
   ["ask timed out", { kind: 9, seq: 10, decision: 2, verdict: 3, reason: 0, cause: 6, askMs: 2000, rule: 3, fields: [[AF.IP, ip4], [AF.PORT, 22], [AF.FAMILY, "inet"], [AF.HOST, "git.example"]] }],
+  ["ask: the broker is not the launcher", { kind: 9, seq: 10, decision: 2, verdict: 3, reason: 0, cause: 7, error: 1, askMs: 0, rule: 3, fields: [[AF.PORT, 22]] }],
+  ["ask: no broker listening", { kind: 9, seq: 10, decision: 2, verdict: 3, reason: 0, cause: 7, error: 111, askMs: 1, rule: 3 }],
+  ["ask: no broker configured", { kind: 9, seq: 10, decision: 2, verdict: 3, reason: 0, cause: 7, error: 0, rule: 3 }],
   ["ask answered at once", { kind: 9, seq: 10, decision: 1, verdict: 3, reason: 0, cause: 4, askMs: 0, rule: 3, fields: [[AF.IP, ip6], [AF.PORT, 443]] }],
   ["allow that waited", { kind: 9, seq: 11, askMs: 5 }],
   ["verdict out of range", { kind: 0, seq: 11, decision: 9, verdict: 9 }],
@@ -136,6 +139,18 @@ describe("LineEncoder", () => {
       const rec = encodeRecord(spec);
       expect(enc.encode(rec, 0, rec.length), name).toBe(viaPino(rec, c).line);
     }
+  });
+
+  it("names_why_an_ask_was_unavailable_as_an_errno_and_omits_it_without_one", () => {
+    const line = (spec: RecSpec): Record<string, unknown> => {
+      const rec = encodeRecord(spec);
+      return JSON.parse(new LineEncoder(ctx(), zeroCounts()).encode(rec, 0, rec.length) + "}") as Record<string, unknown>;
+    };
+    const ask = { kind: 9, seq: 10, decision: 2, verdict: 3, reason: 0, cause: 7, rule: 3 } as const;
+    expect(line({ ...ask, error: 1 })).toMatchObject({ cause: "ask-unavailable", error: "EPERM" });
+    expect(line({ ...ask, error: 111 })).toMatchObject({ cause: "ask-unavailable", error: "ECONNREFUSED" });
+    expect(line({ ...ask, error: 0 })).not.toHaveProperty("error");
+    expect(line({ ...ask, cause: 5, error: 1 })).not.toHaveProperty("error"); // ask-denied: a person answered
   });
 
   it("matches_pino_on_random_times", () => {

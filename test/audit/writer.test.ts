@@ -10,10 +10,10 @@ import { actionFromJson } from "../../runtime/actions.js";
 import { createRing, type AuditRing } from "../../runtime/binding.js";
 import { AF, RECF, REC_PROC_START, ZERO_HASH } from "../../runtime/audit/records.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
-import { startAuditWriter, type AuditSummary } from "../../runtime/audit/writer.js";
+import { startAuditWriter, type AuditRun, type AuditSummary } from "../../runtime/audit/writer.js";
 import { FileProducer, ruleIndex, tempDir, testPolicy, type RecSpec } from "./support.js";
 
-const RUN = { agentId: "agent-7", argv: ["python", "agent.py"], mode: "enforce" as const, policyFile: "audit-test.trj" };
+const RUN: AuditRun = { agentId: "agent-7", argv: ["python", "agent.py"], mode: "enforce", policyFile: "audit-test.trj", backstop: { on: true, landlockAbi: 6, entries: 12, seccompInsns: 57 } };
 
 interface Written {
   log: string;
@@ -43,14 +43,14 @@ function standardRecords(): RecSpec[] {
   ];
 }
 
-async function writeLog(records: RecSpec[] = standardRecords(), opts: { beforeStop?: (p: FileProducer) => void } = {}): Promise<Written> {
+async function writeLog(records: RecSpec[] = standardRecords(), opts: { beforeStop?: (p: FileProducer) => void; run?: AuditRun } = {}): Promise<Written> {
   const dir = tempDir();
   const ringPath = join(dir, "ring");
   const log = join(dir, "audit.jsonl");
   const ring = createRing({ path: ringPath, dataSize: 1 << 16 });
   const policy = testPolicy();
   ring.configure({ mode: "enforce", ask: "deny", agentId: RUN.agentId, policyHash: Buffer.from(policy.info().hash, "hex") });
-  const w = startAuditWriter({ ring, logPath: log, policy, run: RUN });
+  const w = startAuditWriter({ ring, logPath: log, policy, run: opts.run ?? RUN });
   const p = new FileProducer(ringPath);
   // in two halves with the event loop in between, so the loop (not only stop()) drains
   const half = Math.ceil(records.length / 2);
@@ -76,6 +76,7 @@ describe("the writer", () => {
     const w = await writeLog();
     expect(w.entries.map((e) => e["kind"])).toEqual(["run.start", "proc.start", "file.read", "file.read", "exec", "proc.start", "file.read", "exec", "net.connect", "file.read", "run.end"]);
     expect(w.entries[0]).toMatchObject({ kind: "run.start", prev: ZERO_HASH, agent: "agent-7", policy_name: "audit-test", policy_version: "1.2.0", policy: testPolicy().info().hash, argv: ["python", "agent.py"], mode: "enforce", ring_size: 65536 });
+    expect(w.entries[0]).toMatchObject({ backstop: "on", landlock_abi: 6, backstop_entries: 12, seccomp_insns: 57 });
     for (let i = 1; i < w.lines.length; i++) {
       expect(w.entries[i]?.["prev"]).toBe(createHash("sha256").update(w.lines[i - 1] as string).digest("hex"));
     }
@@ -85,6 +86,15 @@ describe("the writer", () => {
     expect(w.entries[10]).toMatchObject({ kind: "run.end", decisions: 7, allowed: 2, denied: 5, flagged: 1, processes: 2 });
     expect(w.ring.state().writerState).toBe("closed");
     w.ring.unmap();
+  });
+
+  it("records_backstop_off_in_run_start_without_the_facts_of_an_applied_one", async () => {
+    const w = await writeLog([], { run: { ...RUN, backstop: { on: false } } });
+    const start = w.entries[0]!;
+    expect(start).toMatchObject({ kind: "run.start", mode: "enforce", backstop: "off" });
+    for (const k of ["landlock_abi", "backstop_entries", "seccomp_insns"]) expect(start).not.toHaveProperty(k);
+    // beside the run's other constants, before the version
+    expect(Object.keys(start).slice(Object.keys(start).indexOf("mode"), Object.keys(start).indexOf("mode") + 3)).toEqual(["mode", "backstop", "trajeckt"]);
   });
 
   it("names_rules_and_reasons_and_spells_the_action_fields_by_catalog_name", async () => {

@@ -10,13 +10,11 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../../compiler/index.js";
 import { decodeRecords, parseRingHeader, readRingFile, type AuditRecord, type RingHeader } from "../../runtime/audit/records.js";
+import { buildHarness, buildPreload, compilePolicy, LIB, PRELOAD_OUT, realPath, runUnder } from "./support.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-const OUT = join(ROOT, "native/out/preload");
-const LIB = join(OUT, "libtrajeckt.so");
-const HARNESS = join(OUT, "test/run_with_policy");
+// Our own copy of the harness: preload.test.ts builds its own at the same time.
+const HARNESS = join(PRELOAD_OUT, "test/audit/run_with_policy");
 
 // Records are decoded with the product decoder (runtime/audit/records.ts):
 // the harness never drains its ring, so readRingFile sees every record.
@@ -62,7 +60,7 @@ let n = 0;
 const RULES = ["read_system", "devices", "workspace", "no_secrets", "asked", "tools"];
 
 function realPython(): string {
-  return spawnSync("readlink", ["-f", "/usr/bin/python3"], { encoding: "utf8" }).stdout.trim();
+  return realPath("/usr/bin/python3");
 }
 
 function policySource(): string {
@@ -85,10 +83,7 @@ function ringFile(): string {
 }
 
 function run(argv: string[], harness: string[] = []): SpawnSyncReturns<string> {
-  return spawnSync(HARNESS, [...harness, LIB, POLICY, ...argv], {
-    encoding: "utf8", cwd: WS, env: { PATH: "/usr/bin:/bin", HOME: WS },
-    stdio: ["ignore", "pipe", "pipe"], timeout: 30_000,
-  });
+  return runUnder(HARNESS, POLICY, argv, { cwd: WS, harness });
 }
 
 /** The same, without blocking the event loop (a Node broker must answer meanwhile). */
@@ -108,15 +103,9 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function sh(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}${r.stdout}`);
-}
-
 beforeAll(() => {
-  sh("make", ["-s", "-C", join(ROOT, "native/preload")]);
-  mkdirSync(join(OUT, "test"), { recursive: true });
-  sh("cc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", join(import.meta.dirname, "run_with_policy.c"), "-o", HARNESS]);
+  buildPreload();
+  buildHarness(HARNESS);
   tmp = mkdtempSync(join(tmpdir(), "trj-audit-"));
   WS = join(tmp, "ws");
   mkdirSync(WS, { recursive: true });
@@ -124,10 +113,7 @@ beforeAll(() => {
   writeFileSync(join(WS, "b.txt"), "bee\n");
   writeFileSync(join(WS, "secret.txt"), "s3cret\n");
   writeFileSync(join(WS, "ask.txt"), "asked for\n");
-  const r = compile(policySource(), { file: "audit.trj", vars: { WS }, env: {} });
-  if (!r.bytes) throw new Error(r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
-  POLICY = join(tmp, "audit.trjb");
-  writeFileSync(POLICY, r.bytes);
+  POLICY = compilePolicy(join(tmp, "audit.trjb"), policySource(), { WS });
 }, 120_000);
 
 afterAll(() => {
@@ -400,7 +386,7 @@ describe("ask", () => {
     const b = await broker("y");
     const ring = ringFile();
     try {
-      const r = await runAsync(["cat", "ask.txt"], ["--ring", ring, "--ask-addr", `@${b.name}`]);
+      const r = await runAsync(["cat", "ask.txt"], ["--ring", ring, "--ask-addr", `@${b.name}`, "--writer-pid", String(process.pid)]);
       expect([r.status, r.stdout, r.stderr]).toEqual([0, "asked for\n", ""]);
     } finally {
       b.server.close();
@@ -423,7 +409,7 @@ describe("ask", () => {
     const b = await broker("n");
     const ring = ringFile();
     try {
-      const r = await runAsync(["cat", "ask.txt"], ["--ring", ring, "--ask-addr", `@${b.name}`]);
+      const r = await runAsync(["cat", "ask.txt"], ["--ring", ring, "--ask-addr", `@${b.name}`, "--writer-pid", String(process.pid)]);
       expect(r.stdout).toBe("");
       expect(r.stderr).toContain("ask.txt: Permission denied");
     } finally {
@@ -438,7 +424,7 @@ describe("ask", () => {
     const ring = ringFile();
     const t0 = Date.now();
     try {
-      const r = await runAsync(["cat", "ask.txt"], ["--ring", ring, "--ask-addr", `@${b.name}`]);
+      const r = await runAsync(["cat", "ask.txt"], ["--ring", ring, "--ask-addr", `@${b.name}`, "--writer-pid", String(process.pid)]);
       expect(r.stderr).toContain("ask.txt: Permission denied");
     } finally {
       b.server.close();

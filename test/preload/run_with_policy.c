@@ -25,6 +25,10 @@
  *                          abstract "\0name" padded with NULs to 108 bytes,
  *                          the address Node 20's net.Server binds)
  *   --writer-state closed  the header says CLOSED from the start
+ *   --writer-pid PID       header writer_pid = PID instead of the harness's:
+ *                          the library asks only a broker whose SO_PEERCRED
+ *                          pid is writer_pid, so a test that runs the broker
+ *                          itself passes its own pid
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +41,8 @@
 #include <unistd.h>
 
 #include "../../native/ring/trj_ring.h"
+
+static pid_t writer_pid; /* --writer-pid; 0 = the harness */
 
 static int make_ring(const char *file, unsigned long long size, int observe, const char *ask_addr, int closed)
 {
@@ -59,7 +65,7 @@ static int make_ring(const char *file, unsigned long long size, int observe, con
     h->header_size = TRJ_RING_HEADER_SIZE;
     h->mode = observe ? TRJ_MODE_OBSERVE : TRJ_MODE_ENFORCE;
     h->data_size = size;
-    h->writer_pid = getpid();
+    h->writer_pid = writer_pid > 0 ? writer_pid : getpid();
     h->writer_fd = fd;
     if (ask_addr != NULL) {
         size_t l = strlen(ask_addr);
@@ -106,6 +112,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(o, "--ask-addr") == 0 && v != NULL) {
             ask_addr = v;
+            i++;
+        } else if (strcmp(o, "--writer-pid") == 0 && v != NULL) {
+            writer_pid = (pid_t)strtol(v, NULL, 10);
             i++;
         } else if (strcmp(o, "--writer-state") == 0 && v != NULL && strcmp(v, "closed") == 0) {
             closed = 1;

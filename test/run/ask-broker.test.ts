@@ -1,43 +1,80 @@
-// The ask broker over its socket: real asks from libtrajeckt.so (through the
-// test harness test/preload/run_with_policy.c, which points the ring header's
-// ask_addr at the broker) and hand-made records, answered by an injected
-// prompt function instead of a terminal.
+// The ask broker over its socket: real asks from libtrajeckt.so and
+// hand-made records, answered by an injected prompt function instead of a
+// terminal. The library asks only a broker that is the ring's writer (the
+// launcher: SO_PEERCRED pid == header writer_pid), so a real round trip goes
+// through runAgent (ring, broker and writer in this process); the test
+// harness test/preload/run_with_policy.c is its own ring's writer_pid, so a
+// broker here that it is pointed at plays a process squatting on the name.
 
 import { spawn, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { loadPolicy } from "../../runtime/binding.js";
+import { readRingFile } from "../../runtime/audit/records.js";
 import { abstractAskAddress, startAskBroker, type AskRequest } from "../../runtime/run/ask-broker.js";
+import { runAgent } from "../../runtime/run/launcher.js";
 import { mustCompile } from "../support/compile.js";
-import { buildC, buildNatives, encodeRecord, LIB, ROOT, scratch } from "./helpers.js";
+import { buildC, buildNatives, decisions, encodeRecord, LIB, ROOT, scratch } from "./helpers.js";
 
 let dir: string;
 let harness: string;
 let trjb: string;
+let trj: string;
 let policyBytes: Uint8Array;
+let runs = 0;
 
 beforeAll(() => {
   buildNatives();
   dir = scratch("ask");
   harness = buildC(join(ROOT, "test", "preload", "run_with_policy.c"), join(dir, "run_with_policy"));
   writeFileSync(join(dir, "asked.txt"), "the asked file\n");
-  policyBytes = mustCompile(`policy "ask-test" version "1.0.0"
+  const source = `policy "ask-test" version "1.0.0"
 default allow
 rule ask_it: ask file.read if path == "${dir}/asked.txt" timeout 5s
-`);
+`;
+  policyBytes = mustCompile(source);
   trjb = join(dir, "p.trjb");
   writeFileSync(trjb, policyBytes);
+  trj = join(dir, "p.trj");
+  writeFileSync(trj, source);
 });
 
+/** `trajeckt run` in this process: cat the asked file, asks answered by prompt. */
+async function runCat(prompt: (r: AskRequest) => boolean): Promise<{ code: number; stdout: string; log: string; seen: AskRequest[] }> {
+  const seen: AskRequest[] = [];
+  const log = join(dir, `run-${++runs}.jsonl`);
+  const out = join(dir, `out-${runs}.txt`);
+  let err = "";
+  const code = await runAgent({
+    policyFile: trj,
+    vars: {},
+    audit: log,
+    mode: "enforce",
+    ask: "tty",
+    quiet: true,
+    command: ["sh", "-c", `cat "$1" > "$2"`, "sh", join(dir, "asked.txt"), out],
+    err: (s) => void (err += s),
+    prompt: async (r) => (seen.push(r), prompt(r)),
+  });
+  // (default allow: the policy lets the agent touch the log, and the launcher says so)
+  expect(err.split("\n").filter((l) => l !== "" && !l.includes("lets the agent touch its own audit log"))).toEqual([]);
+  let stdout = "";
+  try {
+    stdout = readFileSync(out, "utf8");
+  } catch {
+    // not written
+  }
+  return { code, stdout, log, seen };
+}
 
-/** Run cat on the asked file under the library, the ring's ask_addr = address. Async: the broker answers meanwhile. */
-function catAsked(address: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** Run cat on the asked file under the harness (its own writer_pid), the ring's ask_addr = address. Async: the broker answers meanwhile. */
+function catAsked(address: string, ring?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
     // spawnSync would block the event loop the broker runs on: run it in a child shell instead
-    const c = spawn(harness, ["--ask-addr", "@" + address.slice(1), LIB, trjb, "cat", join(dir, "asked.txt")], { stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(harness, [...(ring ? ["--ring", ring] : []), "--ask-addr", "@" + address.slice(1), LIB, trjb, "cat", join(dir, "asked.txt")], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     c.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -48,40 +85,52 @@ function catAsked(address: string): Promise<{ status: number | null; stdout: str
 
 describe("ask broker", () => {
   it("allows_an_ask_from_the_library_when_the_person_says_yes", async () => {
-    const seen: AskRequest[] = [];
-    const b = await startAskBroker({ address: abstractAskAddress(), policy: loadPolicy(policyBytes), prompt: async (r) => (seen.push(r), true) });
-    try {
-      const r = await catAsked(b.address);
-      expect(r.stdout).toBe("the asked file\n");
-      expect(r.status).toBe(0);
-      expect(seen).toHaveLength(1);
-      expect(seen[0]!.rule).toBe("ask_it");
-      expect(seen[0]!.timeoutMs).toBe(5000);
-      expect(seen[0]!.action).toBe(`file.read ${dir}/asked.txt`);
-      expect(seen[0]!.record.pid).toBeGreaterThan(0);
-      expect(b.counts).toMatchObject({ asked: 1, allowed: 1, denied: 0 });
-    } finally {
-      await b.close();
-    }
+    const r = await runCat(() => true);
+    expect(r.stdout).toBe("the asked file\n");
+    expect(r.code).toBe(0);
+    expect(r.seen).toHaveLength(1);
+    expect(r.seen[0]!.rule).toBe("ask_it");
+    expect(r.seen[0]!.timeoutMs).toBe(5000);
+    expect(r.seen[0]!.action).toBe(`file.read ${dir}/asked.txt`);
+    expect(r.seen[0]!.record.pid).toBeGreaterThan(0);
+    expect(decisions(r.log).find((l) => l.verdict === "ask")).toMatchObject({ decision: "allow", rule: "ask_it", cause: "ask-allowed" });
   });
 
   it("denies_an_ask_from_the_library_when_the_person_says_no", async () => {
-    const b = await startAskBroker({ address: abstractAskAddress(), policy: loadPolicy(policyBytes), prompt: async () => false });
+    const r = await runCat(() => false);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe("");
+    expect(r.seen).toHaveLength(1);
+    const d = decisions(r.log).find((l) => l.verdict === "ask");
+    expect(d).toMatchObject({ decision: "deny", cause: "ask-denied" });
+    expect(d).not.toHaveProperty("error");
+  });
+
+  it("denies_without_asking_when_the_process_on_the_address_is_not_the_rings_writer", async () => {
+    // the harness's ring names the harness as writer; this broker is another process
+    const seen: AskRequest[] = [];
+    const b = await startAskBroker({ address: abstractAskAddress(), policy: loadPolicy(policyBytes), prompt: async (r) => (seen.push(r), true) });
+    const ring = join(dir, `ring-${++runs}`);
     try {
-      const r = await catAsked(b.address);
+      const r = await catAsked(b.address, ring);
       expect(r.status).not.toBe(0);
       expect(r.stdout).toBe("");
       expect(r.stderr).toMatch(/Permission denied/);
-      expect(b.counts).toMatchObject({ asked: 1, allowed: 0, denied: 1 });
     } finally {
       await b.close();
     }
+    expect(seen).toHaveLength(0); // the record never went to the impostor
+    const rec = readRingFile(ring).find((x) => x.fields.path === join(dir, "asked.txt"))!;
+    expect([rec.verdict, rec.decision, rec.cause, rec.error]).toEqual(["ask", "deny", "ask-unavailable", 1 /* EPERM */]);
   });
 
   it("denies_everything_when_no_broker_listens", () => {
-    const r = spawnSync(harness, ["--ask-addr", "@trajeckt-nobody-listens", LIB, trjb, "cat", join(dir, "asked.txt")], { encoding: "utf8" });
+    const ring = join(dir, `ring-${++runs}`);
+    const r = spawnSync(harness, ["--ring", ring, "--ask-addr", "@trajeckt-nobody-listens", LIB, trjb, "cat", join(dir, "asked.txt")], { encoding: "utf8" });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/Permission denied/);
+    const rec = readRingFile(ring).find((x) => x.fields.path === join(dir, "asked.txt"))!;
+    expect([rec.decision, rec.cause, rec.error]).toEqual(["deny", "ask-unavailable", 111 /* ECONNREFUSED */]);
   });
 
   it("asks_one_question_at_a_time_and_answers_every_queued_request", async () => {

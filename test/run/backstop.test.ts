@@ -85,8 +85,13 @@ describe("kernel backstop on (the default)", () => {
     expect(out).toMatchObject({ NoNewPrivs: "1", Seccomp: "2" });
     const start = logLines(log)[0]!;
     expect(start.kind).toBe("run.start");
-    // run.start carries the backstop once audit/writer.ts writes the launcher's run.backstop
-    if (start.backstop !== undefined) expect(start.backstop).toMatch(/^landlock abi \d+ \+ seccomp$/);
+    // run.start: what trajeckt-exec's dry run found it will apply
+    expect(start).toMatchObject({ backstop: "on", landlock_abi: expect.any(Number), backstop_entries: expect.any(Number), seccomp_insns: expect.any(Number) });
+    expect(start.landlock_abi as number).toBeGreaterThanOrEqual(4);
+    expect(start.seccomp_insns as number).toBeGreaterThan(0);
+    const summary = await trajeckt(["audit", "summary", log]);
+    expect(summary.stdout).toMatch(/^kernel backstop: on \(landlock abi \d+, \d+ entries, seccomp \d+ instructions\)$/m);
+    expect(summary.stdout).not.toMatch(/WARNING/);
   });
 
   it("e01_a_static_binary_cannot_read_outside_the_region", async () => {
@@ -129,7 +134,11 @@ describe("kernel backstop off", () => {
     const s = await run(probe, ["status"], { backstop: "off" });
     expect(s.out).toMatchObject({ NoNewPrivs: "0", Seccomp: "0" });
     const start = logLines(s.log)[0]!;
-    if (start.backstop !== undefined) expect(start.backstop).toBe("off");
+    expect(start).toMatchObject({ kind: "run.start", backstop: "off" });
+    expect(start).not.toHaveProperty("landlock_abi");
+    const summary = await trajeckt(["audit", "summary", s.log]);
+    expect(summary.code).toBe(0);
+    expect(summary.stdout.split("\n")[0]).toMatch(/^WARNING: kernel backstop OFF/);
     expect((await run(probeStatic, ["open", secret], { backstop: "off" })).out.open).toBe("ok");
     expect((await run(probeStatic, ["uring"], { backstop: "off" })).out.uring).not.toBe("ENOSYS");
     expect((await run(probeStatic, ["ptrace"], { backstop: "off" })).out.ptrace).toBe("ok");
