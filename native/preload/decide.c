@@ -105,7 +105,11 @@ static void evaluate(const struct trj_action *a, struct trj_outcome *o, char *cw
             o->cwd_len = (size_t)cl - 1;
         }
     }
-    uint64_t t0 = trj_ring_now_ns(CLOCK_MONOTONIC);
+    /* Two clock reads per decision, not three: the record's wall time is the
+       start of the evaluation, and the evaluation is timed on the same clock
+       (a step of the wall clock in between shows as 0, never as a huge value). */
+    uint64_t t0 = trj_ring_now_ns(CLOCK_REALTIME);
+    o->time_ns = t0;
     uint32_t d = trj_eval(&t->policy, a->kind, v, n, res);
     if (a->exe_name != NULL && t->s_exe >= 0) {
         /* Run through a symlink (/usr/bin/python3 -> python3.11): the program
@@ -119,8 +123,8 @@ static void evaluate(const struct trj_action *a, struct trj_outcome *o, char *cw
             d = dn;
         }
     }
-    uint64_t t1 = trj_ring_now_ns(CLOCK_MONOTONIC);
-    o->eval_ns = (uint32_t)(t1 - t0 > UINT32_MAX ? UINT32_MAX : t1 - t0);
+    uint64_t t1 = trj_ring_now_ns(CLOCK_REALTIME);
+    o->eval_ns = t1 < t0 ? 0 : (uint32_t)(t1 - t0 > UINT32_MAX ? UINT32_MAX : t1 - t0);
     o->verdict = (uint8_t)d;
     o->decision = d == TRJ_ALLOW ? TRJ_ALLOW : TRJ_DENY;
     o->reason = (uint8_t)res->reason;
@@ -149,9 +153,11 @@ int trj_decide_and_record(const struct trj_action *a)
         o.flags |= TRJ_RECF_NESTED;
     }
     trj_audit_begin(&o, a->kind == TRJ_KIND_EXEC);
-    o.time_ns = trj_ring_now_ns(CLOCK_REALTIME);
     char cwd[TRJ_PATH_MAX];
     int observable = 0; /* a policy deny observe mode may let through */
+    if (!t->loaded || a->error != 0) {
+        o.time_ns = trj_ring_now_ns(CLOCK_REALTIME);
+    }
     if (!t->loaded) {
         o.cause = TRJ_CAUSE_NO_POLICY;
     } else if (a->error != 0) {
