@@ -13,11 +13,20 @@
 //   Each call takes tens of microseconds or more, so each call is timed on its
 //   own; passes are also summed so both engines report the same statistic.
 //   Runs for a time budget rather than a call count.
+// Gateway: the same policy in a Node daemon (bench/gateway-daemon.ts) asked
+//   over a unix socket, one JSON line each way, one request in flight (a
+//   hooked call waits for its answer). Each round trip timed alone, for the
+//   Cedar time budget.
 // Before any timing, every action of a Cedar mix is decided by both engines (and
 // both Cedar APIs) and compared with the expected decision; any disagreement
 // fails the run.
 
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 
@@ -55,6 +64,8 @@ export interface CedarResult {
   trajeckt: Dist;
   stateless: Dist & { perCallMedian: number; perCallP99: number };
   stateful: (Dist & { perCallMedian: number; perCallP99: number }) | null;
+  /** the same policy asked of a Node daemon over a unix socket, per round trip */
+  gateway: (Dist & { perCallMedian: number; perCallP99: number }) | null;
 }
 
 const job = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as NodeJob;
@@ -131,6 +142,67 @@ function timeCedar(call: (j: number) => void, n: number, budgetMs: number): Dist
       pass += dt;
     }
     passes.push(pass / n);
+  } while (performance.now() < end);
+  const d = dist(Float64Array.from(passes), per.length);
+  const ps = Float64Array.from(per).sort();
+  return { ...d, perCallMedian: quantile(ps, 0.5), perCallP99: quantile(ps, 0.99) };
+}
+
+/**
+ * Start the gateway daemon on `trjFile`; returns ask(action) → decision (one
+ * request in flight) and stop(). Every round trip is a real socket write, a
+ * JSON parse and evaluate() in the daemon, and a reply read here.
+ */
+async function startGateway(trjFile: string, id: string): Promise<{ ask(a: Action): Promise<string>; stop(): void }> {
+  const sockPath = join(tmpdir(), `trajeckt-bench-gateway-${process.pid}-${id}.sock`);
+  const daemon = spawn(process.execPath, ["--import", "tsx", join(dirname(fileURLToPath(import.meta.url)), "gateway-daemon.ts"), trjFile, sockPath], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    daemon.stdout.once("data", () => resolve());
+    daemon.once("exit", (code) => reject(new Error(`gateway daemon exited (${code}) before it listened`)));
+  });
+  const sock = createConnection(sockPath);
+  await new Promise<void>((resolve, reject) => sock.once("connect", resolve).once("error", reject));
+  sock.setEncoding("utf8");
+  let buf = "";
+  let waiting: ((line: string) => void) | null = null;
+  sock.on("data", (chunk: string) => {
+    buf += chunk;
+    const nl = buf.indexOf("\n");
+    if (nl !== -1 && waiting) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      const w = waiting;
+      waiting = null;
+      w(line);
+    }
+  });
+  return {
+    ask: (a) => new Promise<string>((resolve) => {
+      waiting = (line) => resolve((JSON.parse(line) as { decision: string }).decision);
+      sock.write(JSON.stringify(a) + "\n");
+    }),
+    stop: () => { sock.destroy(); daemon.kill("SIGTERM"); },
+  };
+}
+
+/** Gateway round trips, each timed alone, for a time budget (the Cedar method). */
+async function timeGateway(ask: (a: Action) => Promise<string>, actions: Action[], budgetMs: number): Promise<Dist & { perCallMedian: number; perCallP99: number }> {
+  const per: number[] = [];
+  const passes: number[] = [];
+  const warmEnd = performance.now() + Math.min(500, budgetMs / 10);
+  do for (const a of actions) await ask(a);
+  while (performance.now() < warmEnd);
+  const end = performance.now() + budgetMs;
+  do {
+    let pass = 0;
+    for (const a of actions) {
+      const t0 = process.hrtime.bigint();
+      await ask(a);
+      const dt = Number(process.hrtime.bigint() - t0);
+      per.push(dt);
+      pass += dt;
+    }
+    passes.push(pass / actions.length);
   } while (performance.now() < end);
   const d = dist(Float64Array.from(passes), per.length);
   const ps = Float64Array.from(per).sort();
@@ -219,7 +291,20 @@ for (const c of job.cedar) {
   const sf = typeof cedar.statefulIsAuthorized === "function"
     ? timeCedar((j) => void cedar.statefulIsAuthorized(stateful[j]!), c.mix.length, job.cedarBudgetMs)
     : null;
-  out.cedar.push({ id: c.id, rules, agree, trajeckt: trj, stateless: sl, stateful: sf });
+  log(`gateway (Node daemon over a unix socket) ${c.id}: checking decisions, then ${job.cedarBudgetMs} ms`);
+  const gw = await startGateway(c.trjFile, c.id);
+  let gateway: CedarResult["gateway"] = null;
+  try {
+    const actions = c.mix.map((m) => m.action);
+    for (const [i, a] of actions.entries()) {
+      const d = await gw.ask(a);
+      if (d !== c.mix[i]!.expect) out.failures.push(`${c.id}: ${c.mix[i]!.label}: the gateway daemon decides ${d}, expected ${c.mix[i]!.expect}`);
+    }
+    if (out.failures.length === 0) gateway = await timeGateway(gw.ask, actions, job.cedarBudgetMs);
+  } finally {
+    gw.stop();
+  }
+  out.cedar.push({ id: c.id, rules, agree, trajeckt: trj, stateless: sl, stateful: sf, gateway });
 }
 
 process.stdout.write(JSON.stringify(out) + "\n");

@@ -44,10 +44,10 @@ const RESULTS = join(BENCH, "results");
 const argv = process.argv.slice(2);
 const QUICK = argv.includes("--quick");
 const CHECK = argv.includes("--check"); // exit 1 when a goal is missed (not part of npm test: noise must not fail CI)
-const CALLGRIND = !argv.includes("--no-callgrind");
+const CALLGRIND = !argv.includes("--no-callgrind") && !QUICK; // instruction counts: the full run's
 
 const CFG = QUICK
-  ? { sizes: [10, 100, 1000], iters: 200_000, cgIters: 200, fullCompile: [10, 100], fullCompileBig: null as number | null, bigTimeoutS: 0, nodeCalls: 200_000, cedarBudgetMs: 700, loads: 3 }
+  ? { sizes: [10, 1000], iters: 200_000, cgIters: 200, fullCompile: [10], fullCompileBig: null as number | null, bigTimeoutS: 0, nodeCalls: 100_000, cedarBudgetMs: 300, loads: 2 }
   : { sizes: [10, 100, 1000, 10_000], iters: 2_000_000, cgIters: 2000, fullCompile: [10, 100, 1000], fullCompileBig: 10_000, bigTimeoutS: 60, nodeCalls: 1_000_000, cedarBudgetMs: 4000, loads: 5 };
 const CEDAR_SIZES = [6, 1000];
 
@@ -309,9 +309,15 @@ function added(p: PercallReport, op: string, mech: string, pct: "p50" | "p99"): 
   return r[mech]![pct] - r.none[pct];
 }
 
+/** What the kernel backstop adds on one op: enforce (backstop on) minus library (backstop off), medians, same run. */
+function backstopCost(p: PercallReport, op: string): number | null {
+  const r = p.results[op];
+  return r?.enforce && r.library ? r.enforce.p50 - r.library.p50 : null;
+}
+
 /** Horizontal bars, log scale: added ns per openat+close by mechanism. */
 function overheadChart(p: PercallReport): string {
-  const label: Record<string, string> = { enforce: "trajeckt (enforce)", observe: "trajeckt (observe)", landlock: "Landlock alone (no audit)", notify: "seccomp user-notify + same core", strace: "strace -f (ptrace)" };
+  const label: Record<string, string> = { enforce: "trajeckt (enforce)", library: "trajeckt, backstop off", observe: "trajeckt (observe)", landlock: "Landlock alone (no audit)", notify: "seccomp user-notify + same core", strace: "strace -f (ptrace)" };
   const bars = Object.keys(label).map((m) => ({ m, v: added(p, "openat", m, "p50") })).filter((b): b is { m: string; v: number } => b.v !== null);
   const W = 760, left = 250, right = 90, row = 34, top = 44, H = top + bars.length * row + 40;
   const lo = 10, hi = Math.max(1e5, ...bars.map((b) => b.v));
@@ -323,7 +329,7 @@ function overheadChart(p: PercallReport): string {
   for (const t of ticks) out.push(`<line x1="${x(t)}" y1="${top - 8}" x2="${x(t)}" y2="${H - 30}" stroke="#ddd"/><text x="${x(t)}" y="${H - 14}" text-anchor="middle" fill="#555">${tick(t)}</text>`);
   bars.forEach((b, i) => {
     const y = top + i * row;
-    const colour = b.m === "enforce" || b.m === "observe" ? "#2b7a4b" : "#8a8a8a";
+    const colour = b.m === "enforce" || b.m === "library" || b.m === "observe" ? "#2b7a4b" : "#8a8a8a";
     out.push(`<text x="${left - 8}" y="${y + 17}" text-anchor="end">${label[b.m]}</text>`,
       `<rect x="${left}" y="${y + 4}" width="${Math.max(2, x(b.v) - left)}" height="${row - 12}" fill="${colour}"/>`,
       `<text x="${x(b.v) + 6}" y="${y + 17}">${b.v >= 1000 ? `${(b.v / 1000).toFixed(1)} µs` : `${Math.round(b.v)} ns`}</text>`);
@@ -349,6 +355,8 @@ function updateReadme(r: Results): void {
   const ao = (m: string, pct: "p50" | "p99") => { const v = added(p, "openat", m, pct); return v === null ? "–" : ns(v); };
   add("added per openat+close, trajeckt enforce: median / p99", `${ao("enforce", "p50")} / ${ao("enforce", "p99")}`);
   add("same, seccomp user-notify with the same core / strace -f (median)", `${ao("notify", "p50")} / ${ao("strace", "p50")}`);
+  const bs = backstopCost(p, "openat");
+  if (bs !== null) add("of which the kernel backstop (Landlock + seccomp): enforce − backstop off, median", ns(bs));
   add("extra syscalls per hooked openat (strace -c)", String(p.extraSyscalls.openat?.enforce ?? "–"));
   for (const w of r.programs.filter((x) => x.name !== "launcher")) add(`whole program: ${w.name} (monitored ÷ plain, 95 % CI)`, `${w.ratio.toFixed(3)} [${w.ratioLo.toFixed(3)}, ${w.ratioHi.toFixed(3)}]`);
   const launcher = r.programs.find((x) => x.name === "launcher");
@@ -356,6 +364,7 @@ function updateReadme(r: Results): void {
   add("C core per decision, 10 rules (short mix): p50 / p99", `${ns(small.short.ns.p50)} / ${ns(small.short.ns.p99)}`);
   add(`C core, ${num(big.rules)} vs 10 rules, p99 (short mix)`, `${(big.short.ns.p99 / small.short.ns.p99).toFixed(2)}×`);
   if (c6) add("`evaluate()` from Node vs Cedar `isAuthorized`, 6 rules", ratio(c6.stateless.median / c6.trajeckt.median) + " faster");
+  if (c6?.gateway) add("`evaluate()` in process vs asking a Node daemon over a unix socket, 6 rules (median)", `${ns(c6.trajeckt.median)} vs ${ns(c6.gateway.median)}`);
   if (c1k) add("`evaluate()` from Node vs Cedar `isAuthorized`, 1,000 rules", ratio(c1k.stateless.median / c1k.trajeckt.median) + " faster");
   add("resident memory added per agent process (policy table " + bytes(p.rss.policyBytes) + ")", `${num(p.rss.enforceKb - p.rss.noneKb)} KiB`);
   const block = [README_BEGIN, "",
@@ -509,11 +518,14 @@ function report(r: Results): string {
     rows.push([`trajeckt evaluate(), ${n} rules`, ...d(c.trajeckt), num(c.trajeckt.calls), "1×", "1×"]);
     rows.push([`Cedar isAuthorized, ${n} rules`, ...d(c.stateless), num(c.stateless.calls), ratio(c.stateless.median / c.trajeckt.median), ratio(c.stateless.mean / c.trajeckt.mean)]);
     if (c.stateful) rows.push([`Cedar statefulIsAuthorized, ${n} rules`, ...d(c.stateful), num(c.stateful.calls), ratio(c.stateful.median / c.trajeckt.median), ratio(c.stateful.mean / c.trajeckt.mean)]);
+    if (c.gateway) rows.push([`Node daemon over a unix socket (same evaluate()), ${n} rules`, ...d(c.gateway), num(c.gateway.calls), ratio(c.gateway.median / c.trajeckt.median), ratio(c.gateway.mean / c.trajeckt.mean)]);
   }
   out.push(table(["engine, policy", "median", "p99", "mean", "calls", "÷ trajeckt (median)", "÷ trajeckt (mean)"], rows), "");
   out.push(`Per call, per pass over the ${r.node.cedar[0]?.agree.length ?? 0}-action Cedar mix. Cedar per-call (each call timed alone) median / p99: ` +
     r.node.cedar.map((c) => `${num(c.rules)} rules: isAuthorized ${ns(c.stateless.perCallMedian)} / ${ns(c.stateless.perCallP99)}` + (c.stateful ? `, stateful ${ns(c.stateful.perCallMedian)} / ${ns(c.stateful.perCallP99)}` : "")).join("; ") +
     `. Decisions agreed on all ${r.node.cedar[0]?.agree.length ?? 0} actions (${r.node.cedar[0]?.agree.filter((a) => a.expect === "allow").length ?? 0} allow, ${r.node.cedar[0]?.agree.filter((a) => a.expect === "deny").length ?? 0} deny).`, "");
+  out.push("*Node daemon over a unix socket*: the design users build first (an OPA-style sidecar) — bench/gateway-daemon.ts holds the same policy and answers one JSON line per decision with the same `evaluate()`, one request in flight; so its row is the cost of asking another process, not of deciding. " +
+    "*OPA* (`@open-policy-agent/opa-wasm`) is not measured: it only runs policies compiled to Wasm by the `opa` CLI (`opa build -t wasm`), which is in neither Debian nor the npm registry, and building it from source needs Go modules from the internet, which this machine does not reach.", "");
   out.push("`policy.evaluate()` on the C-core policies (full mix), against the C core alone:", "");
   out.push(table(["rules", "evaluate() median", "p99", "mean", "C core (pass)", "Node + addon share (median − C)"], r.node.trj.map((t) => {
     const c = r.core.find((x) => `core-${x.rules}` === t.id)!;
@@ -531,6 +543,8 @@ function report(r: Results): string {
   out.push(`bench/percall.ts: the same C loop (bench/percall/percall.c) under each mechanism, ${P.rounds} interleaved rounds, median of each percentile over rounds; ` +
     "every mechanism decides with bench/percall/percall.trj, under which every loop's operation is allowed. *added* = mechanism − none in the same run. " +
     "*syscalls* = extra system calls per operation, from `strace -c` at two loop lengths (start-up cancels out), strace running inside the mechanism as the monitored program. " +
+    "*enforce* is `trajeckt run` as shipped (library, audit, kernel backstop: Landlock + seccomp); *library* is the same with `--backstop off`, so enforce − library is the backstop's own cost. " +
+    "strace cannot run under the backstop (its seccomp filter refuses ptrace), so the syscall counts of enforce and observe are taken with `--backstop off`; the backstop adds kernel filters, not syscalls. " +
     "`stat` is not judged by trajeckt (existence probes are not hooked) and is not sent to the seccomp supervisor either, so its rows show the mechanisms' ambient cost. " +
     (Object.keys(P.unavailable).length ? `Unavailable here: ${Object.entries(P.unavailable).map(([k, v]) => `${k} (${v})`).join("; ")}.` : ""), "");
   const pc: string[][] = [];
@@ -556,14 +570,14 @@ function report(r: Results): string {
 
   // Compile, size, load.
   out.push("### 6. Compile, size, load", "");
-  out.push(table(["rules", "source", "compile() wall", "compile() CPU", "no-lint wall", "no-lint CPU", "parse", "check", "lower", "build (DFAs)", "emit", ".trjb", "trj_load (C)", "loadPolicy (Node)"],
+  out.push(table(["rules", "source", "compile() wall", "compile() CPU", "no-lint wall", "no-lint CPU", "parse", "check", "lower", "build (DFAs)", "backstop", "emit", ".trjb", "trj_load (C)", "loadPolicy (Node)"],
     r.compiles.map((c) => {
       const k = r.core.find((x) => x.rules === c.rules)!;
       const t = r.node.trj.find((x) => x.id === `core-${c.rules}`)!;
       const f = c.full;
       const s = c.staged.stagesMs;
       return [num(c.rules), bytes(c.source), f === null ? "–" : timedOut(f) ? `> ${f.afterS} s` : ms(f.wallMs), f === null || timedOut(f) ? "–" : ms(f.cpuMs), ms(c.staged.wallMs), ms(c.staged.cpuMs),
-        ms(s.parse!), ms(s.check!), ms(s.lower!), ms(s.buildProgram!), ms(s.emit!), bytes(c.staged.bytes), ms(k.full.load_verify_ns.median / 1e6), ms(t.loadPolicyMs.median)];
+        ms(s.parse!), ms(s.check!), ms(s.lower!), ms(s.buildProgram!), ms(s.backstop ?? null), ms(s.emit!), bytes(c.staged.bytes), ms(k.full.load_verify_ns.median / 1e6), ms(t.loadPolicyMs.median)];
     })), "");
   const lintRows = r.compiles.filter((c) => c.full && !timedOut(c.full));
   if (lintRows.length > 0)

@@ -1,34 +1,13 @@
-// compile() from compiler/index.ts, stage by stage with a clock on each, so the
-// bench can say where compile time goes — and can produce the table of a policy
-// whose full compile() is too slow to wait for (the shadowed-rule lint is the
-// one stage that only adds warnings, so skipping it gives the same bytes).
-//
-// This mirrors compiler/index.ts; run.ts checks that the two give identical bytes
-// on every size where the full compile finishes, and says so if they ever differ.
+// compile() from compiler/index.ts, stage by stage with a clock on each (its
+// `observe` hooks), so the bench can say where compile time goes — and can
+// produce the table of a policy whose full compile() is too slow to wait for:
+// the shadowed-rule lint only adds warnings, so skipping it gives the same bytes
+// (run.ts checks that on every size where the full compile finishes).
 
-import { createHash } from "node:crypto";
+import { compile, type CompileStage } from "../compiler/index.js";
+import type { Program } from "../compiler/lower/program.js";
 
-import { CHECKS } from "../compiler/index.js";
-import type { CheckContext } from "../compiler/check/context.js";
-import { checkShadowed } from "../compiler/check/shadow.js";
-import { Diagnostics } from "../compiler/diagnostics.js";
-import { emit } from "../compiler/emit.js";
-import { runExamples } from "../compiler/examples.js";
-import { lowerPolicy } from "../compiler/lower/policy.js";
-import { buildProgram, type Program } from "../compiler/lower/program.js";
-import { parsePolicy } from "../compiler/parse.js";
-import { Scope } from "../compiler/resolve.js";
-
-export interface StageTimes {
-  parse: number;
-  check: number;
-  lower: number;
-  shadowLint: number | null; // null = skipped
-  buildProgram: number;
-  emit: number;
-  examples: number;
-  total: number;
-}
+export type StageTimes = Partial<Record<CompileStage, number>> & { total: number };
 
 export interface Staged {
   bytes: Uint8Array;
@@ -37,44 +16,17 @@ export interface Staged {
 }
 
 export function compileStaged(source: string, file: string, opts: { shadowLint: boolean }): Staged {
-  const diags = new Diagnostics();
-  const ms: Partial<StageTimes> = {};
-  const t = (): number => performance.now();
-  const t0 = t();
-  let a = t0;
-  const lap = (k: keyof StageTimes): void => {
-    const b = t();
-    ms[k] = b - a;
-    a = b;
-  };
-  const fail = (where: string): never => {
-    throw new Error(`bench policy does not compile (${where}): ${JSON.stringify(diags.list.slice(0, 3))}`);
-  };
-
-  const parsed = parsePolicy(source, file);
-  diags.list.push(...parsed.diagnostics);
-  if (parsed.policy === null || diags.hasErrors) fail("parse");
-  const policy = parsed.policy!;
-  lap("parse");
-  const ctx: CheckContext = { policy, source, scope: new Scope(policy, {}, diags), diags, argsTypes: new Map(), predicates: new Map() };
-  for (const pass of CHECKS) pass(ctx);
-  if (diags.hasErrors) fail("check");
-  lap("check");
-  const ir = lowerPolicy(ctx);
-  lap("lower");
-  const program = buildProgram(ir);
-  lap("buildProgram");
-  if (opts.shadowLint) {
-    checkShadowed(ir, program, diags);
-    lap("shadowLint");
-  } else ms.shadowLint = null;
-  const bytes = emit(program, createHash("sha256").update(source).digest());
-  lap("emit");
-  runExamples(ctx, bytes);
-  if (diags.hasErrors) fail("examples");
-  lap("examples");
-  ms.total = t() - t0;
-  return { bytes, ms: ms as StageTimes, program };
+  const ms: StageTimes = { total: 0 };
+  let program: Program | null = null;
+  const t0 = performance.now();
+  const r = compile(source, {
+    file,
+    shadowLint: opts.shadowLint,
+    observe: { stage: (name, t) => void (ms[name] = t), program: (p) => void (program = p) },
+  });
+  ms.total = performance.now() - t0;
+  if (!r.ok || r.bytes === null || program === null) throw new Error(`bench policy does not compile: ${JSON.stringify(r.diagnostics.slice(0, 3))}`);
+  return { bytes: r.bytes, ms, program };
 }
 
 /** Sizes of the parts of a table, for the report. */

@@ -19,7 +19,7 @@ import { emit } from "./emit.js";
 import { runExamples } from "./examples.js";
 import { computeBackstop } from "./lower/backstop.js";
 import { lowerPolicy } from "./lower/policy.js";
-import { buildProgram, ProgramTooLarge } from "./lower/program.js";
+import { buildProgram, ProgramTooLarge, type Program } from "./lower/program.js";
 import { parsePolicy } from "./parse.js";
 import { Scope, type ResolveOptions } from "./resolve.js";
 import { parseYamlPolicy } from "./yaml.js";
@@ -32,7 +32,13 @@ export interface CompileOptions extends ResolveOptions {
   file: string;
   /** Run inline examples against the compiled table (needs the native addon). Default true. */
   examples?: boolean;
+  /** Run the shadowed-rule lint (warnings only: the bytes are the same without it). Default true. */
+  shadowLint?: boolean;
+  /** Told when each stage ends and what the program looks like: the bench's window into compile(). */
+  observe?: { stage?(name: CompileStage, ms: number): void; program?(p: Program): void };
 }
+
+export type CompileStage = "parse" | "check" | "lower" | "buildProgram" | "shadowLint" | "backstop" | "emit" | "examples";
 
 export interface CompileResult {
   ok: boolean;
@@ -47,22 +53,40 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
   const diags = new Diagnostics();
   const fail = (policy: Policy | null = null): CompileResult => ({ ok: false, bytes: null, diagnostics: sorted(diags), policy });
 
+  let lapStart = performance.now();
+  const lap = (name: CompileStage): void => {
+    if (!opts.observe?.stage) return;
+    const now = performance.now();
+    opts.observe.stage(name, now - lapStart);
+    lapStart = now;
+  };
+
   const parsed = isYamlFile(opts.file) ? parseYamlPolicy(source, opts.file) : parsePolicy(source, opts.file);
   diags.list.push(...parsed.diagnostics);
   const policy = parsed.policy;
   if (policy === null || diags.hasErrors) return fail(policy);
+  lap("parse");
 
   const ctx: CheckContext = { policy, source, scope: new Scope(policy, opts, diags), diags, argsTypes: new Map(), predicates: new Map() };
   for (const pass of CHECKS) pass(ctx);
   if (diags.hasErrors) return fail(policy);
+  lap("check");
 
   const ir = lowerPolicy(ctx);
+  lap("lower");
   let bytes: Uint8Array;
   try {
     const program = buildProgram(ir);
-    checkShadowed(ir, program, diags);
+    lap("buildProgram");
+    opts.observe?.program?.(program);
+    if (opts.shadowLint !== false) {
+      checkShadowed(ir, program, diags);
+      lap("shadowLint");
+    }
     const backstop = computeBackstop(ir, diags);
+    lap("backstop");
     bytes = emit(program, createHash("sha256").update(source).digest(), backstop.entries);
+    lap("emit");
   } catch (e) {
     if (!(e instanceof ProgramTooLarge) && !(e instanceof DfaTooLarge)) throw e;
     diags.error("too-large", policy.loc, `the policy is too large to compile: ${e.message}`, "split it or simplify its patterns");
@@ -70,6 +94,7 @@ export function compile(source: string, opts: CompileOptions): CompileResult {
   }
   if (opts.examples !== false) runExamples(ctx, bytes);
   if (diags.hasErrors) return fail(policy);
+  lap("examples");
   return { ok: true, bytes, diagnostics: sorted(diags), policy };
 }
 
