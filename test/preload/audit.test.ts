@@ -316,7 +316,12 @@ describe("no audit channel, no calls", () => {
     const exited = new Promise((r) => c.on("exit", r));
     let finished = false;
     void exited.then(() => (finished = true));
-    await sleep(1500);
+    // Wait until python is parked on the futex (or 15 s: a loaded runner is slow to start python).
+    const parked = (): boolean => {
+      try { return ringHeader(ring).waiters === 1; } catch { return false; } // not created yet
+    };
+    for (let i = 0; i < 300 && !finished && !parked(); i++) await sleep(50);
+    await sleep(200); // had it not blocked, it would now print "done"
     try {
       expect(finished).toBe(false);
       expect(out).toBe("");
