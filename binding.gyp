@@ -21,6 +21,7 @@
       "target_name": "trajeckt",
       "sources": [
         "native/addon/addon.cc",
+        "native/addon/lines.cc",
         "native/addon/marshal.cc",
         "native/addon/policy.cc",
         "native/addon/ring.cc",

@@ -29,6 +29,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { Kind } from "../compiler/catalog.js";
+import type { LineFragments } from "./audit/encode.js";
 
 /** Every error the addon and the runtime's policy plumbing throw. `code` is stable; wording is not. */
 export class TrjError extends Error {
@@ -146,6 +147,14 @@ export interface AuditRing {
   configure(config: RingConfig): void;
   /** Whole published records from the cursor (at most maxBytes, default 1 MiB), or null. Beats the heartbeat. */
   read(maxBytes?: number): Buffer | null;
+  /** The same into `into` (>= 256 KiB, reused: a fresh Buffer per read costs page faults); returns the bytes, 0 for none. */
+  read(maxBytes: number, into: Buffer): number;
+  /** The writer's fast path (native/addon/lines.cc): LineEncoder's fragments, once. */
+  lineFormat(fragments: LineFragments): void;
+  /** Records from io[0] to lines at out[io[1]..] until the end, a record the fast path does not take, or a full out. io: [next record offset, end of out (in/out), STOP, then added to: decisions, allowed, denied, flagged, observed, lines] */
+  encodeLines(records: Buffer, out: Buffer, prev: Buffer, io: Float64Array): void;
+  /** One body made in JS → out[off..] with its `prev`, hashed; returns the new end of out. */
+  chainLine(body: string, out: Buffer, off: number, prev: Buffer): number;
   /** Give back to the producers everything read so far. */
   release(): void;
   state(): RingState;

@@ -12,16 +12,23 @@
  *     .configure({mode, ask, askAddr?, agentId?, policyHash, writerFd?})
  *     .read(maxBytes = 1 MiB)       Buffer of whole records from the cursor, or
  *                                   null; beats the heartbeat first
+ *     .read(maxBytes, into)         the same into a Buffer of the caller's
+ *                                   (>= 256 KiB); returns the bytes, 0 for none
  *     .release()                    give back everything read so far
  *     .state()                      {head, tail, cursor, writerState, lostNested, waiters}
  *     .close()                      writer_state CLOSED, wake everyone
  *     .unmap()                      unmap and close the descriptor (idempotent)
+ *     .lineFormat(fragments)        the audit writer's lines (lines.h): set
+ *     .encodeLines(records, out, prev, io)  LineEncoder's fragments; records,
+ *     .chainLine(body, out, off, prev)      or a body made in JS, → chained
+ *                                   lines in out (typed in runtime/audit/writer.ts)
  *   createSealedMemfd(name, bytes)  a read-only memfd holding bytes (all seals)
  *   closeFd(fd)
  *
  * read() copies out of the shared mapping into a buffer this object owns and
- * then into a fresh Buffer; the C side has checked every record in the private
- * copy, so what JS sees can no longer change under it.
+ * then into a fresh Buffer (or straight into the caller's Buffer); the C side
+ * has checked every record in the private copy, so what JS sees can no longer
+ * change under it.
  */
 #include <cerrno>
 #include <cstdlib>
@@ -33,6 +40,7 @@
 #include <unistd.h>
 
 #include "addon.h"
+#include "lines.h"
 
 extern "C" {
 #include "trj_ring.h"
@@ -64,7 +72,10 @@ class AuditRing : public Napi::ObjectWrap<AuditRing> {
                             InstanceMethod<&AuditRing::Release>("release"),
                             InstanceMethod<&AuditRing::State>("state"),
                             InstanceMethod<&AuditRing::Close>("close"),
-                            InstanceMethod<&AuditRing::Unmap>("unmap")});
+                            InstanceMethod<&AuditRing::Unmap>("unmap"),
+                            InstanceMethod<&AuditRing::LineFormat>("lineFormat"),
+                            InstanceMethod<&AuditRing::ChainLine>("chainLine"),
+                            InstanceMethod<&AuditRing::EncodeLines>("encodeLines")});
     }
 
     explicit AuditRing(const Napi::CallbackInfo &info) : Napi::ObjectWrap<AuditRing>(info) {
@@ -250,6 +261,7 @@ class AuditRing : public Napi::ObjectWrap<AuditRing> {
         if (!(want >= TRJ_RING_MAX_RECORD)) want = TRJ_RING_MAX_RECORD;
         if (want > 64.0 * (1 << 20)) want = 64.0 * (1 << 20);
         size_t cap = static_cast<size_t>(want) & ~static_cast<size_t>(7);
+        if (info.Length() >= 2 && !info[1].IsUndefined()) return ReadInto(info, cap);
         if (cap > buf_cap_) {
             void *nb = realloc(buf_, cap);
             if (nb == nullptr) {
@@ -262,14 +274,41 @@ class AuditRing : public Napi::ObjectWrap<AuditRing> {
         trj_ring_beat(&ring_);
         long n = trj_ring_read(&ring_, &cursor_, buf_, cap);
         if (n < 0) {
-            ThrowError(env, n == -EBADMSG ? "ring-corrupt" : n == -EPIPE ? "ring-stalled" : "ring-read-failed",
-                       n == -EBADMSG ? "audit ring: a corrupt record; the ring is broken and the agent is denied from now on"
-                       : n == -EPIPE ? "audit ring: a reservation was never written; the ring is broken and the agent is denied from now on"
-                                     : std::string("audit ring: read: ") + strerror(static_cast<int>(-n)));
+            ThrowReadError(env, n);
             return Napi::Value();
         }
         if (n == 0) return info.Env().Null();
         return Napi::Buffer<uint8_t>::Copy(info.Env(), buf_, static_cast<size_t>(n));
+    }
+
+    /* read(maxBytes, into): the records straight into the caller's Buffer
+       (no fresh Buffer per read: its pages cost faults and an munmap);
+       returns the bytes read, 0 for none. */
+    Napi::Value ReadInto(const Napi::CallbackInfo &info, size_t cap) {
+        napi_env env = info.Env();
+        uint8_t *into;
+        size_t into_len;
+        if (!info[1].IsBuffer() ||
+            napi_get_buffer_info(env, info[1], reinterpret_cast<void **>(&into), &into_len) != napi_ok ||
+            into_len < TRJ_RING_MAX_RECORD) {
+            ThrowError(env, "bad-argument", "read(maxBytes, into): into must be a Buffer of at least 256 KiB");
+            return Napi::Value();
+        }
+        if (cap > into_len) cap = into_len & ~static_cast<size_t>(7);
+        trj_ring_beat(&ring_);
+        long n = trj_ring_read(&ring_, &cursor_, into, cap);
+        if (n < 0) {
+            ThrowReadError(env, n);
+            return Napi::Value();
+        }
+        return Napi::Number::New(env, static_cast<double>(n));
+    }
+
+    static void ThrowReadError(napi_env env, long n) {
+        ThrowError(env, n == -EBADMSG ? "ring-corrupt" : n == -EPIPE ? "ring-stalled" : "ring-read-failed",
+                   n == -EBADMSG ? "audit ring: a corrupt record; the ring is broken and the agent is denied from now on"
+                   : n == -EPIPE ? "audit ring: a reservation was never written; the ring is broken and the agent is denied from now on"
+                                 : std::string("audit ring: read: ") + strerror(static_cast<int>(-n)));
     }
 
     Napi::Value Release(const Napi::CallbackInfo &info) {
@@ -304,11 +343,149 @@ class AuditRing : public Napi::ObjectWrap<AuditRing> {
         return info.Env().Undefined();
     }
 
+    /*
+     * The writer's lines (lines.h): encodeLines for the records the C fast
+     * path takes, chainLine for a body LineEncoder or pino made. Both close
+     * each line with its `prev` and hash it here.
+     */
+
+    /* lineFormat({agentKind, decVer, ruleName, ruleReason, flagObs, causeText, reasonName: string[],
+                   policyTail: string, values: number[6]}) — LineEncoder's fragments, once */
+    Napi::Value LineFormat(const Napi::CallbackInfo &info) {
+        napi_env env = info.Env();
+        if (info.Length() < 1 || !info[0].IsObject()) {
+            ThrowError(env, "bad-argument", "lineFormat(fragments): fragments must be an object");
+            return Napi::Value();
+        }
+        Napi::Object o = info[0].As<Napi::Object>();
+        LineFragments f;
+        auto strings = [&](const char *key, std::vector<std::string> *out) {
+            Napi::Value v = o.Get(key);
+            if (!v.IsArray()) return false;
+            Napi::Array a = v.As<Napi::Array>();
+            for (uint32_t i = 0; i < a.Length(); i++) {
+                Napi::Value e = a.Get(i);
+                if (!e.IsString()) return false;
+                out->push_back(e.As<Napi::String>().Utf8Value());
+            }
+            return true;
+        };
+        Napi::Value tail = o.Get("policyTail"), values = o.Get("values");
+        bool ok = strings("agentKind", &f.agent_kind) && strings("decVer", &f.dec_ver) &&
+                  strings("ruleName", &f.rule_name) && strings("ruleReason", &f.rule_reason) &&
+                  strings("flagObs", &f.flag_obs) && strings("causeText", &f.cause_text) &&
+                  strings("reasonName", &f.reason_name) && tail.IsString() && values.IsArray() &&
+                  values.As<Napi::Array>().Length() == 6;
+        if (ok) {
+            f.policy_tail = tail.As<Napi::String>().Utf8Value();
+            uint8_t *v[6] = {&f.trj_allow, &f.trj_ask, &f.reason_rule, &f.reason_eval_error, &f.cause_unresolvable,
+                             &f.cause_ask_unavailable};
+            for (uint32_t i = 0; i < 6 && ok; i++) {
+                Napi::Value e = values.As<Napi::Array>().Get(i);
+                ok = e.IsNumber();
+                if (ok) *v[i] = static_cast<uint8_t>(e.As<Napi::Number>().Uint32Value());
+            }
+        }
+        if (env_pending(env)) return Napi::Value();
+        if (!ok) {
+            ThrowError(env, "bad-argument", "lineFormat: fragments are incomplete");
+            return Napi::Value();
+        }
+        lines_.SetFragments(std::move(f));
+        if (!lines_.HasFragments()) {
+            ThrowError(env, "bad-argument", "lineFormat: fragment tables have the wrong sizes");
+            return Napi::Value();
+        }
+        return info.Env().Undefined();
+    }
+
+    static bool OutArgs(napi_env env, napi_value out_v, napi_value prev_v, uint8_t **out, size_t *out_len,
+                        uint8_t **prev) {
+        size_t prev_len = 0;
+        if (napi_get_buffer_info(env, out_v, reinterpret_cast<void **>(out), out_len) != napi_ok ||
+            napi_get_buffer_info(env, prev_v, reinterpret_cast<void **>(prev), &prev_len) != napi_ok ||
+            prev_len != 32) {
+            ThrowError(env, "bad-argument", "out must be a Buffer and prev a 32-byte Buffer");
+            return false;
+        }
+        return true;
+    }
+
+    /* chainLine(body, out, off, prev): a line body made in JS (LineEncoder,
+       pino) → out[off..] as a chained line; returns the new end of out.
+       prev (32 bytes) is the last line's hash, in and out. */
+    Napi::Value ChainLine(const Napi::CallbackInfo &info) {
+        napi_env env = info.Env();
+        uint8_t *out, *prev;
+        size_t out_len, len = 0;
+        if (info.Length() < 4 || !info[0].IsString() || !info[2].IsNumber()) {
+            ThrowError(env, "bad-argument", "chainLine(body, out, off, prev)");
+            return Napi::Value();
+        }
+        if (!OutArgs(env, info[1], info[3], &out, &out_len, &prev)) return Napi::Value();
+        double off = info[2].As<Napi::Number>().DoubleValue();
+        if (!(off >= 0 && off <= static_cast<double>(out_len)) ||
+            napi_get_value_string_utf8(env, info[0], nullptr, 0, &len) != napi_ok) {
+            ThrowError(env, "bad-argument", "chainLine: bad offset");
+            return Napi::Value();
+        }
+        if (len + kPrevTail > out_len - static_cast<size_t>(off)) {
+            ThrowError(env, "bad-argument", "chainLine: out is too small for the line");
+            return Napi::Value();
+        }
+        /* the body as UTF-8 straight into its place (the +1 is napi's NUL, overwritten by the tail) */
+        uint8_t *o = out + static_cast<size_t>(off);
+        napi_get_value_string_utf8(env, info[0], reinterpret_cast<char *>(o), len + 1, &len);
+        if (memchr(o, '\n', len) != nullptr) {
+            ThrowError(env, "internal", "chainLine: a line body holds a newline");
+            return Napi::Value();
+        }
+        size_t m = lines_.Chain(o, len, prev);
+        if (m == 0) {
+            ThrowError(env, "internal", "chainLine: SHA-256 failed");
+            return Napi::Value();
+        }
+        return Napi::Number::New(env, static_cast<double>(off) + static_cast<double>(m));
+    }
+
+    /* encodeLines(records, out, prev, io): io is a Float64Array(9): [0] the
+       offset of the next record (in, out), [1] the end of out (in, out), [2]
+       why it stopped (LineChain::Stop), [3..8] added to: decisions, allowed,
+       denied, flagged, observed, lines. The records' lengths are checked. */
+    Napi::Value EncodeLines(const Napi::CallbackInfo &info) {
+        napi_env env = info.Env();
+        uint8_t *rec, *out, *prev;
+        size_t rec_len, out_len;
+        napi_typedarray_type type;
+        size_t io_len = 0;
+        void *io_data = nullptr;
+        if (info.Length() < 4 || napi_get_buffer_info(env, info[0], reinterpret_cast<void **>(&rec), &rec_len) != napi_ok ||
+            !info[3].IsTypedArray() ||
+            napi_get_typedarray_info(env, info[3], &type, &io_len, &io_data, nullptr, nullptr) != napi_ok ||
+            type != napi_float64_array || io_len < 9) {
+            ThrowError(env, "bad-argument", "encodeLines(records, out, prev, io: Float64Array(9))");
+            return Napi::Value();
+        }
+        if (!OutArgs(env, info[1], info[2], &out, &out_len, &prev)) return Napi::Value();
+        double *io = static_cast<double *>(io_data);
+        if (!(io[0] >= 0 && io[0] <= static_cast<double>(rec_len)) || !(io[1] >= 0 && io[1] <= static_cast<double>(out_len))) {
+            ThrowError(env, "bad-argument", "encodeLines: offsets out of range");
+            return Napi::Value();
+        }
+        size_t off = static_cast<size_t>(io[0]), out_off = static_cast<size_t>(io[1]);
+        LineChain::Stop stop = lines_.Encode(rec, rec_len, &off, out, out_len, &out_off, prev, io + 3);
+        io[0] = static_cast<double>(off);
+        io[1] = static_cast<double>(out_off);
+        io[2] = stop;
+        return info.Env().Undefined();
+    }
+
     struct trj_ring ring_ {};
     int fd_ = -1;
     uint64_t cursor_ = 0;
     uint8_t *buf_ = nullptr;
     size_t buf_cap_ = 0;
+    LineChain lines_;
 };
 
 /* createSealedMemfd(name, bytes): fd of a memfd holding bytes, sealed against

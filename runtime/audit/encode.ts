@@ -9,12 +9,16 @@
 //                   the same line, with no AuditRecord, no entry object and
 //                   no pino. pino costs 3.5–9 µs per entry on a small VM and a
 //                   ring can carry 100k+ decisions a second.
+//   (the addon)     native/addon/lines.cc: LineEncoder's line in C for the
+//                   common decisions, with LineEncoder's fragments(); the
+//                   writer uses it first and LineEncoder for the rest.
 //
-// test/audit/encode.test.ts checks that LineEncoder's line equals pino's
-// line for recordEntry(record), byte for byte, over every field type, non
-// UTF-8 bytes, flags, ask, observe, lost, proc.start and records that do not
-// parse. Both produce a line's body: the line up to, not including, its
-// closing brace; the writer appends `,"prev":"<hex>"}` (writer.ts).
+// test/audit/encode.test.ts checks that LineEncoder's line (and the addon's,
+// for the records it takes) equals pino's line for recordEntry(record), byte
+// for byte, over every field type, non UTF-8 bytes, flags, ask, observe,
+// lost, proc.start and records that do not parse. pino and LineEncoder
+// produce a line's body: the line up to, not including, its closing brace;
+// the addon closes it with `,"prev":"<hex>"}` (writer.ts).
 
 import { isUtf8 } from "node:buffer";
 import { constants as osConstants } from "node:os";
@@ -214,6 +218,19 @@ export function pinoSerializer(): (timeNs: bigint, e: Entry) => string {
 
 // ---- the fast encoder -----------------------------------------------------------
 
+/** LineEncoder's per-run fragments, by record value (see LineEncoder's fields), and the values it compares with: TRJ_ALLOW, TRJ_ASK, reason rule, reason eval-error, cause unresolvable, cause ask-unavailable. */
+export interface LineFragments {
+  agentKind: readonly string[];
+  decVer: readonly string[];
+  ruleName: readonly string[];
+  ruleReason: readonly string[];
+  flagObs: readonly string[];
+  causeText: readonly string[];
+  reasonName: readonly string[];
+  policyTail: string;
+  values: readonly number[];
+}
+
 /** A JSON string's text for s (what pino writes for a string value). */
 const js = (s: string): string => JSON.stringify(s);
 
@@ -258,6 +275,25 @@ export class LineEncoder {
     this.causeText = CAUSES.map((c) => `,"cause":${js(c)}`);
     this.policyTail = `,"policy":${js(ctx.policyHash)}`;
     this.lostTail = `,"agent":${this.agentJson},"decision":"deny","note":${js(LOST_NOTE)}`;
+  }
+
+  /**
+   * The fragments this encoder splices in, for the addon's fast path
+   * (native/addon/lines.h), which writes the same lines for the records it
+   * takes and leaves the others to encode().
+   */
+  fragments(): LineFragments {
+    return {
+      agentKind: this.agentKind,
+      decVer: this.decVer,
+      ruleName: this.ruleName,
+      ruleReason: this.ruleReason,
+      flagObs: this.flagObs,
+      causeText: this.causeText,
+      reasonName: [...REASONS],
+      policyTail: this.policyTail,
+      values: [TRJ_ALLOW, TRJ_ASK, REASON_RULE, REASON_EVAL_ERROR, CAUSE_UNRESOLVABLE, CAUSE_ASK_UNAVAILABLE],
+    };
   }
 
   /** `"time":"…"`'s value for the record at off, without BigInt while the second stays the same. */

@@ -14,15 +14,19 @@
 // Lines come from two producers that encode.ts keeps equal: records (the hot
 // path) go straight from the batch buffer to text through LineEncoder; the
 // rare entries (run.start, run.end, ring.broken, record.bad) go through pino.
-// Both give a line without its closing brace; chain() appends
-// `,"prev":"<hex>"}`, hashes the line once and queues it for the batch write.
+// Both give a line without its closing brace. The lines are closed with
+// `,"prev":"<hex>"}` and hashed in the addon (native/addon/lines.h):
+// ring.encodeLines writes the common records (decisions with plain ASCII
+// values) straight from the batch to chained lines in out, with LineEncoder's
+// fragments, and stops at any other record; LineEncoder (or pino) makes that
+// one's body and ring.chainLine closes it. Building a line as a JS string,
+// writing it to the buffer and hashing it from JS costs ~3× the C path.
 
-import * as nodeCrypto from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 
 import { TrjError, type AuditRing, type Policy, type PolicyInfo } from "../binding.js";
 import { LineEncoder, pinoSerializer, type Entry, type EntryCounts } from "./encode.js";
-import { REC, REC_SIZE, recordLength, ZERO_HASH } from "./records.js";
+import { REC, REC_SIZE, recordLength, RING_MAX_RECORD, ZERO_HASH } from "./records.js";
 
 export { ZERO_HASH };
 export { isoNs } from "./encode.js";
@@ -86,12 +90,17 @@ export interface AuditWriter {
 const PENDING_WAIT_MS = 2000;
 /** The batch buffer's first size; it grows to the biggest batch. */
 const OUT_START = 4 << 20;
-/** `,"prev":"<64 hex>"}` and the newline */
+/** `,"prev":"<64 hex>"}` and the newline (76 bytes), rounded up */
 const PREV_TAIL_BYTES = 80;
 
-// crypto.hash (Node >= 20.12) is one native call; createHash costs an object per line.
-const oneShot = (nodeCrypto as { hash?: (alg: string, data: Uint8Array, enc: "hex") => string }).hash;
-const sha256Hex: (b: Uint8Array) => string = oneShot ? (b) => oneShot("sha256", b, "hex") : (b) => nodeCrypto.createHash("sha256").update(b).digest("hex");
+/**
+ * The addon's line methods (native/addon/lines.h, ring.cc). Each line goes to
+ * out closed with `,"prev":"<hex>"}` and a newline, prev (32 bytes, updated
+ * in place) being the SHA-256 of the line before.
+ * Typed here for now; runtime/binding.ts types the ring's other methods.
+ */
+/** why encodeLines stopped (lines.h LineChain::Stop) */
+const STOP = { END: 0, RECORD: 1, FULL: 2, HASH_FAILED: 3 } as const;
 
 function trajecktVersion(): string {
   try {
@@ -153,26 +162,28 @@ export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
   const encoder = new LineEncoder({ agentId: run.agentId, policyHash, rules: info.rules }, counts);
 
   const fd = openSync(logPath, "wx", 0o600);
-  let prev = ZERO_HASH;
+
+  ring.lineFormat(encoder.fragments());
+  const io = new Float64Array(9);
+  /** the last line's hash (hex is made from it when asked for) */
+  const prevHash = Buffer.from(ZERO_HASH, "hex");
   // The batch's bytes, written once per pass and reused (a fresh buffer per
   // batch costs page faults); after a failed write it holds what is left.
   let out = Buffer.allocUnsafe(OUT_START);
   let outLen = 0;
-
-  /** Close a line body with its `prev`, hash the line once, and queue it for the batch. */
+  /** Close a line body made in JS with its `prev`, hash it (ring.chainLine), and add it to the batch. */
   function chain(body: string): void {
-    const need = outLen + body.length * 3 + PREV_TAIL_BYTES;
-    if (need > out.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, need));
-      out.copy(bigger, 0, 0, outLen);
-      out = bigger;
-    }
-    const start = outLen;
-    outLen += out.write(body, outLen, "utf8");
-    outLen += out.write(`,"prev":"${prev}"}`, outLen, "latin1");
-    prev = sha256Hex(out.subarray(start, outLen));
-    out[outLen++] = 0x0a;
+    grow(outLen + body.length * 3 + PREV_TAIL_BYTES);
+    outLen = ring.chainLine(body, out, outLen, prevHash);
     counts.entries++;
+  }
+
+  /** Make out hold at least need bytes, keeping what it has. */
+  function grow(need: number): void {
+    if (need <= out.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, need));
+    out.copy(bigger, 0, 0, outLen);
+    out = bigger;
   }
 
   /** A rare entry, through pino. */
@@ -208,20 +219,44 @@ export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
   function encodeBatch(buf: Buffer): number {
     checkLengths(buf);
     let n = 0;
-    for (let off = 0; off < buf.length; n++) {
-      const len = buf.readUInt32LE(off);
-      let body: string;
-      try {
-        body = encoder.encode(buf, off, len);
-      } catch (e) {
-        if (!(e instanceof TrjError)) throw e;
-        counts.badRecords++;
-        body = viaPino(buf.readBigUInt64LE(off + REC.timeNs), { kind: "record.bad", pid: buf.readInt32LE(off + REC.pid), agent: run.agentId, decision: "deny", note: e.message });
+    io[0] = 0;
+    while (io[0] < buf.length) {
+      io[1] = outLen;
+      io.fill(0, 2);
+      ring.encodeLines(buf, out, prevHash, io);
+      outLen = io[1];
+      counts.decisions += io[3] as number;
+      counts.allowed += io[4] as number;
+      counts.denied += io[5] as number;
+      counts.flagged += io[6] as number;
+      counts.observed += io[7] as number;
+      counts.entries += io[8] as number;
+      n += io[8] as number;
+      const stop = io[2];
+      if (stop === STOP.FULL) grow(out.length * 2);
+      else if (stop === STOP.HASH_FAILED) throw new TrjError("internal", "audit writer: SHA-256 failed");
+      else if (stop === STOP.RECORD) {
+        const off = io[0] as number;
+        io[0] = off + encodeOne(buf, off);
+        n++;
       }
-      chain(body);
-      off += len;
     }
     return n;
+  }
+
+  /** A record the fast path leaves to LineEncoder (or a record.bad line); returns its length. */
+  function encodeOne(buf: Buffer, off: number): number {
+    const len = buf.readUInt32LE(off);
+    let body: string;
+    try {
+      body = encoder.encode(buf, off, len);
+    } catch (e) {
+      if (!(e instanceof TrjError)) throw e;
+      counts.badRecords++;
+      body = viaPino(buf.readBigUInt64LE(off + REC.timeNs), { kind: "record.bad", pid: buf.readInt32LE(off + REC.pid), agent: run.agentId, decision: "deny", note: e.message });
+    }
+    chain(body);
+    return len;
   }
 
   /**
@@ -234,16 +269,17 @@ export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
       ring.release();
     }
     if (counts.broken) return 0;
-    let buf: Buffer | null;
+    let got: number;
     try {
-      buf = ring.read(batchBytes);
+      got = ring.read(batchBytes, input);
     } catch (e) {
       if (!(e instanceof TrjError) || e.code === "ring-unmapped") throw e;
       brokenEntry(e);
       flush();
       return 0;
     }
-    if (buf === null) return 0;
+    if (got === 0) return 0;
+    const buf = input.subarray(0, got);
     // a busy ring: fewer, bigger batches; a quiet one: back to the small batch
     if (buf.length > batchBytes / 2) batchBytes = Math.min(batchBytes * 2, maxBatch);
     else if (buf.length < batchBytes / 8) batchBytes = Math.max(batchBytes / 2, minBatch);
@@ -257,6 +293,8 @@ export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
   // up to 4× the batch, but never more than half the ring: the producers keep
   // the other half to fill while a batch is being written
   maxBatch = Math.max(minBatch, Math.min(minBatch * 4, st.dataSize / 2));
+  // what ring.read() fills: one buffer for the whole run, the biggest batch (and never below a maximal record)
+  const input = Buffer.allocUnsafe(Math.max(maxBatch, RING_MAX_RECORD));
   emit(nowNs(), {
     kind: "run.start",
     agent: run.agentId,
@@ -299,7 +337,7 @@ export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
   timer = setImmediate(tick);
 
   function snapshot(): AuditSummary {
-    return { ...counts, chainHead: prev };
+    return { ...counts, chainHead: prevHash.toString("hex") };
   }
 
   function stopSync(): AuditSummary {

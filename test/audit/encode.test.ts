@@ -2,12 +2,13 @@
 // pino) and two producers; the fast LineEncoder must write the same bytes as
 // pino for every record, and reject the same records with the same message.
 
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 
-import type { RuleInfo } from "../../runtime/binding.js";
+import { createRing, type RuleInfo } from "../../runtime/binding.js";
 import { countRecord, LineEncoder, pinoSerializer, recordEntry, type EntryContext, type EntryCounts } from "../../runtime/audit/encode.js";
 import { AF, decodeRecords, REC_LOST, REC_PROC_START, RECF, RECF_TRUNCATED } from "../../runtime/audit/records.js";
-import { encodeRecord, type RecSpec } from "./support.js";
+import { encodeRecord, type FieldValue, type RecSpec } from "./support.js";
 
 const HASH = "ab".repeat(32);
 const RULES: RuleInfo[] = [
@@ -175,5 +176,130 @@ describe("LineEncoder", () => {
       expect(() => enc.encode(rec, 0, rec.length), name).toThrow(why);
     }
     expect(counts).toEqual(zeroCounts());
+  });
+});
+
+// The addon's fast path (native/addon/lines.h) writes LineEncoder's line for
+// the records it takes, closed and chained; the others it leaves to it.
+interface FastRing {
+  lineFormat(f: ReturnType<LineEncoder["fragments"]>): void;
+  encodeLines(records: Buffer, out: Buffer, prev: Buffer, io: Float64Array): void;
+  unmap(): void;
+}
+
+/** The record's chained line from the fast path (after a zero prev), or null when it leaves the record to LineEncoder. */
+function fastLine(ring: FastRing, rec: Buffer): { line: string; prev: string } | null {
+  const out = Buffer.alloc(rec.length * 2 + 4096);
+  const prev = Buffer.alloc(32);
+  const io = new Float64Array(9);
+  ring.encodeLines(rec, out, prev, io);
+  if (io[2] !== 0) {
+    expect(io[0]).toBe(0);
+    expect(io[1]).toBe(0);
+    return null;
+  }
+  expect(io[0]).toBe(rec.length);
+  return { line: out.toString("utf8", 0, io[1]), prev: prev.toString("hex") };
+}
+
+function fastRing(c: EntryContext = ctx()): FastRing {
+  const ring = createRing({ dataSize: 1 << 16 }) as unknown as FastRing;
+  ring.lineFormat(new LineEncoder(c, zeroCounts()).fragments());
+  return ring;
+}
+
+function chained(body: string): { line: string; prev: string } {
+  const line = `${body},"prev":"${"0".repeat(64)}"}`;
+  return { line: line + "\n", prev: createHash("sha256").update(line).digest("hex") };
+}
+
+describe("the addon's fast path", () => {
+  it("writes_pinos_line_chained_for_the_records_it_takes_and_leaves_the_rest", () => {
+    const ring = fastRing();
+    const taken: string[] = [];
+    for (const [name, spec] of CASES) {
+      const rec = encodeRecord(spec);
+      const got = fastLine(ring, rec);
+      if (got === null) continue;
+      taken.push(name);
+      expect(got, name).toEqual(chained(viaPino(rec).line));
+    }
+    // what must stay on the fast path (a log's bulk); everything else may fall back
+    expect(taken).toEqual(expect.arrayContaining(["plain allow", "deny by rule", "rule reason needing escapes", "rule without reason", "rule, reason default", "reason rule, no rule", "exec run through a symlink", "observed", "nested and vfork", "allow that waited", "verdict out of range", "all byte fields", "empty value", "the last of a repeated field wins", "an unknown field is skipped", "big header numbers", "time zero", "time far ahead"]));
+    ring.unmap();
+  });
+
+  it("counts_what_it_writes_like_the_encoder", () => {
+    const ring = fastRing();
+    const recs = CASES.map(([, s]) => encodeRecord(s));
+    for (const rec of recs) {
+      const io = new Float64Array(9);
+      ring.encodeLines(rec, Buffer.alloc(8192), Buffer.alloc(32), io);
+      if (io[2] !== 0) continue;
+      const p = viaPino(rec).counts;
+      expect([io[3], io[4], io[5], io[6], io[7], io[8]]).toEqual([p.decisions, p.allowed, p.denied, p.flagged, p.observed, 1]);
+    }
+    ring.unmap();
+  });
+
+  it("spells_an_agent_id_needing_escapes_like_pino", () => {
+    const c = ctx('ci "7" \\ ünï\n');
+    const ring = fastRing(c);
+    for (const [name, spec] of CASES) {
+      const rec = encodeRecord(spec);
+      const got = fastLine(ring, rec);
+      if (got !== null) expect(got, name).toEqual(chained(viaPino(rec, c).line));
+    }
+    ring.unmap();
+  });
+
+  it("matches_pino_on_random_times_and_values", () => {
+    const ring = fastRing();
+    let t = 1_700_000_000_000_000_000n;
+    for (let i = 0; i < 2000; i++) {
+      t += BigInt(Math.floor(Math.random() * 3e8)) - 1_000_000n;
+      const port = Math.floor((Math.random() - 0.5) * 2 ** 54);
+      const rec = encodeRecord({ kind: 9, seq: i, pid: i - 1000, timeNs: t, fields: [[AF.HOST, `h${i}.example`], [AF.PORT, port]] });
+      const got = fastLine(ring, rec);
+      if (Math.abs(port) <= 2 ** 53) expect(got).toEqual(chained(viaPino(rec).line));
+      else expect(got).toBeNull();
+    }
+    ring.unmap();
+  });
+
+  it("agrees_with_the_encoder_on_random_and_spoiled_records", () => {
+    const ring = fastRing();
+    const enc = new LineEncoder(ctx(), zeroCounts());
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)] as T;
+    const values: (() => FieldValue)[] = [() => "/work/f" + Math.floor(Math.random() * 1e6), () => "", () => 'a"b', () => new Uint8Array(Array.from({ length: Math.floor(Math.random() * 12) }, () => Math.floor(Math.random() * 256))), () => BigInt(Math.floor((Math.random() - 0.5) * 2 ** 55)), () => ip4, () => HASH_BYTES];
+    let taken = 0;
+    for (let i = 0; i < 5000; i++) {
+      const fields = Array.from({ length: Math.floor(Math.random() * 5) }, (): [number, FieldValue, number] => [pick([1, 2, 3, 4, 4, 5, 6, 7, 9, 10, 11, 13, 14, 15, 0, 99]), pick(values)(), Math.random() < 0.05 ? RECF_TRUNCATED : 0]);
+      const rec = encodeRecord({ kind: pick([0, 1, 8, 9, 16, 300, REC_LOST, REC_PROC_START]), seq: i, decision: pick([1, 2, 9]), verdict: pick([1, 2, 3, 0]), reason: pick([0, 1, 2, 5]), cause: pick([0, 1, 2, 4, 7, 40]), error: pick([0, 1, 111]), flags: Math.floor(Math.random() * 16), rule: pick([-1, -7, 0, 1, 2, 3, 4, 99]), askMs: pick([0, 5]), fields });
+      if (Math.random() < 0.2) rec[56 + Math.floor(Math.random() * (rec.length - 56))] = Math.floor(Math.random() * 256); // spoil a byte past the header
+      let want: string | null;
+      try {
+        want = enc.encode(rec, 0, rec.length);
+      } catch {
+        want = null;
+      }
+      const got = fastLine(ring, rec);
+      if (got === null) continue;
+      taken++;
+      expect(want).not.toBeNull();
+      expect(got).toEqual(chained(want as string));
+    }
+    expect(taken).toBeGreaterThan(50); // ~130 expected: the comparison is not vacuous
+    ring.unmap();
+  });
+
+  it("leaves_every_record_that_does_not_parse_to_the_encoder", () => {
+    const ring = fastRing();
+    for (const [name, spec, spoil] of BAD) {
+      const rec = encodeRecord(spec);
+      spoil(rec);
+      expect(fastLine(ring, rec), name).toBeNull();
+    }
+    ring.unmap();
   });
 });

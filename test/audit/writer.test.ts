@@ -8,10 +8,11 @@ import { describe, expect, it } from "vitest";
 
 import { actionFromJson } from "../../runtime/actions.js";
 import { createRing, type AuditRing } from "../../runtime/binding.js";
+import { LineEncoder } from "../../runtime/audit/encode.js";
 import { AF, RECF, REC_PROC_START, ZERO_HASH } from "../../runtime/audit/records.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
 import { startAuditWriter, type AuditRun, type AuditSummary } from "../../runtime/audit/writer.js";
-import { FileProducer, ruleIndex, tempDir, testPolicy, type RecSpec } from "./support.js";
+import { encodeRecord, FileProducer, ruleIndex, tempDir, testPolicy, type RecSpec } from "./support.js";
 
 const RUN: AuditRun = { agentId: "agent-7", argv: ["python", "agent.py"], mode: "enforce", policyFile: "audit-test.trj", backstop: { on: true, landlockAbi: 6, entries: 12, seccompInsns: 57 } };
 
@@ -86,6 +87,20 @@ describe("the writer", () => {
     expect(w.entries[10]).toMatchObject({ kind: "run.end", decisions: 7, allowed: 2, denied: 5, flagged: 1, processes: 2 });
     expect(w.ring.state().writerState).toBe("closed");
     w.ring.unmap();
+  });
+
+  it("writes_the_encoders_line_for_every_record_whichever_path_made_it", async () => {
+    // fast-path records (plain decisions) and LineEncoder's (proc.start, non-UTF-8, ip) interleaved in one batch
+    const recs = standardRecords();
+    const w = await writeLog(recs);
+    const policy = testPolicy();
+    const enc = new LineEncoder({ agentId: RUN.agentId, policyHash: policy.info().hash, rules: policy.info().rules }, { decisions: 0, allowed: 0, denied: 0, flagged: 0, observed: 0, lost: 0, processes: 0 });
+    const bodies = w.lines.slice(1, -1).map((l) => l.slice(0, l.lastIndexOf(',"prev":"')));
+    expect(bodies).toEqual(recs.map((r) => {
+      const b = encodeRecord(r);
+      return enc.encode(b, 0, b.length);
+    }));
+    expect(verifyLog(w.text).ok).toBe(true);
   });
 
   it("records_backstop_off_in_run_start_without_the_facts_of_an_applied_one", async () => {
