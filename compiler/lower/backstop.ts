@@ -110,6 +110,13 @@ function within(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length || a[b.length] === SLASH;
 }
 
+/** The keys (latin1, as in computeBackstop's map) of every directory above `a`: / and each prefix ending before a slash. */
+function ancestors(a: Uint8Array): string[] {
+  const keys = [Buffer.from(ROOT).toString("latin1")];
+  for (let i = 1; i < a.length; i++) if (a[i] === SLASH) keys.push(Buffer.from(a.subarray(0, i)).toString("latin1"));
+  return keys;
+}
+
 function cmpBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
@@ -425,7 +432,10 @@ export function computeBackstop(ir: IrPolicy, diags?: Diagnostics): Backstop {
 
   // Merge: a path under another with a superset of its rights adds nothing.
   const paths = [...rights.values()].sort((a, b) => cmpBytes(a.bytes, b.bytes));
-  const kept = paths.filter((p) => !paths.some((q) => q !== p && within(p.bytes, q.bytes) && (q.access & p.access) === p.access));
+  const kept = paths.filter((p) => !ancestors(p.bytes).some((k) => {
+    const q = rights.get(k);
+    return q !== undefined && q !== p && (q.access & p.access) === p.access;
+  }));
   if (meta & BSM.TCP_CONNECT_ANY) connect.clear();
   if (meta & BSM.TCP_BIND_ANY) bind.clear();
   const entries: BsEntry[] = [{ kind: BS_KIND.META, access: meta, path: null, port: 0 }];
