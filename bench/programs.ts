@@ -8,18 +8,23 @@
 //   python       python3 importing a large slice of the standard library
 //   node-test    a node script shaped like `npm test`: 20 child processes + 1,000 file writes/reads
 //   tar          `tar -cf` of the tree
-// Method: hyperfine-style, without needing hyperfine: 2 warm-up pairs, then R
-// interleaved pairs (plain, monitored, plain, monitored...) so drift hits both;
-// report medians and the ratio with a 95 % bootstrap interval over the pairs.
-// Each run is timed from inside by bench/programs/timeit.c (fork, exec, wait):
-// plain = `timeit prog`, monitored = `trajeckt run --policy programs.trjb --
-// timeit prog`, so the ratio is what the monitor costs the program (library,
-// decisions, audit ring, writer running alongside). The launcher's own
-// start-up (Node + verify + spawn) is a fixed cost per agent, reported on its
-// own line (`launcher`: `trajeckt run -- true` vs `true`, outside timing).
+// Method: hyperfine-style, without needing hyperfine. An agent runs its tools
+// inside one long monitored session, so that is what is timed: a session is
+// bench/programs/timeit.c running the workload RUNS times in a row (fork,
+// exec, wait; each run timed from inside) after a 0.5 s settle and one
+// untimed warm-up run. Plain session = `timeit ... prog`; monitored session =
+// `trajeckt run --policy programs.trjb -- timeit ... prog`, so the ratio is
+// what the monitor costs the program (library, decisions, kernel backstop,
+// audit ring, writer running alongside). ROUNDS plain and monitored sessions
+// alternate so drift hits both; report medians and the ratio with a 95 %
+// bootstrap interval over the runs. The launcher's own start-up (Node,
+// compile, verify, spawn) is a fixed cost per agent, reported on its own line
+// (`launcher`: `trajeckt run -- true` vs `true`, timed around the spawn). A
+// fresh `trajeckt run` per workload run would also time the launcher's Node
+// start-up competing for the CPUs with the workload (+20–70 ms on 2 cores).
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -98,16 +103,28 @@ function bootstrap(plain: number[], mon: number[]): [number, number] {
   return [ratios[Math.floor(0.025 * ratios.length)]!, ratios[Math.floor(0.975 * ratios.length)]!];
 }
 
-/** Wall ms of argv: measured inside by timeit (inner = true) or around the whole spawn. */
-function timed(argv: string[], cwd: string, inner = true): number {
+/** Quiet time before a session's first run: the launcher's Node process finishes starting. */
+const SETTLE_MS = 500;
+
+function spawnOk(argv: string[], cwd: string): void {
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${argv.join(" ")} exited ${r.status ?? r.signal}:\n${(r.stderr ?? "").slice(-2000)}`);
+}
+
+/** One timeit session (plain, or wrapped in `trajeckt run`): the wall ms of each timed run, from its -o file. */
+function sessionMs(argv: string[], cwd: string, times: string): number[] {
+  rmSync(times, { force: true });
+  spawnOk(argv, cwd);
+  const ms = readFileSync(times, "utf8").trim().split("\n").map((l) => Number(l) / 1e6);
+  if (ms.length === 0 || ms.some((x) => !Number.isFinite(x))) throw new Error(`timeit wrote no times for ${argv.join(" ")}`);
+  return ms;
+}
+
+/** Wall ms around a whole spawn (the launcher row). */
+function outerMs(argv: string[], cwd: string): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0]!, argv.slice(1), { cwd, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 64 << 20 });
-  const outer = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${argv.join(" ")} exited ${r.status ?? r.signal}:\n${r.stderr.slice(-2000)}`);
-  if (!inner) return outer;
-  const ns = Number(r.stdout.trim().split("\n").pop());
-  if (!Number.isFinite(ns)) throw new Error(`timeit printed no time for ${argv.join(" ")}`);
-  return ns / 1e6;
+  spawnOk(argv, cwd);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 export function runPrograms(progress: (s: string) => void = (s) => process.stderr.write(s + "\n")): ProgramResult[] {
@@ -130,35 +147,28 @@ export function runPrograms(progress: (s: string) => void = (s) => process.stder
     { name: "node-test", argv: [node, join(WS, "node-test.mjs"), join(WS, "node-test-out")] },
     { name: "tar", argv: ["tar", "-cf", join(WS, "repo.tar"), "."] },
   ];
-  const pairs = QUICK ? 3 : 15;
+  // Each session runs the workload RUNS times after a settle and a warm-up run
+  // (see the header); ROUNDS sessions of each kind, interleaved.
+  const [ROUNDS, RUNS] = QUICK ? [1, 3] : [3, 5];
+  const pairs = ROUNDS * RUNS;
   const results: ProgramResult[] = [];
   for (const w of QUICK ? workloads.filter((x) => x.name === "git-status" || x.name === "python") : workloads) {
     const audit = join(OUT, `programs-${w.name}.jsonl`);
-    const plain = [timeit, ...w.argv];
-    const mon = [process.execPath, join(ROOT, "bin/trajeckt.js"), "run", "--quiet", "--policy", trjb, "--audit", audit, "--", timeit, ...w.argv];
-    const monitored = () => {
-      rmSync(audit, { force: true }); // a log holds one run
-      return timed(mon, repo);
-    };
-    for (let i = 0; i < (QUICK ? 1 : 2); i++) {
-      timed(plain, repo);
-      monitored();
-    }
+    const times = join(WS, `programs-${w.name}.times`);
+    const session = [timeit, "-n", String(RUNS), "-w", "1", "-s", String(SETTLE_MS), "-o", times, ...w.argv];
+    const mon = [process.execPath, join(ROOT, "bin/trajeckt.js"), "run", "--quiet", "--policy", trjb, "--audit", audit, "--", ...session];
     const p: number[] = [];
     const m: number[] = [];
-    for (let i = 0; i < pairs; i++) {
-      progress(`programs: ${w.name} pair ${i + 1}/${pairs}`);
-      p.push(timed(plain, repo));
-      m.push(monitored());
+    let decisions: number | null = null;
+    for (let round = 0; round < ROUNDS; round++) {
+      progress(`programs: ${w.name} round ${round + 1}/${ROUNDS}: ${RUNS} runs plain, ${RUNS} under trajeckt run`);
+      p.push(...sessionMs(session, repo, times));
+      rmSync(audit, { force: true }); // a log holds one run
+      m.push(...sessionMs(mon, repo, times));
+      const lines = readFileSync(audit, "utf8").split("\n").length - 1;
+      decisions = Math.round((lines - 2) / (RUNS + 1)); // minus run.start and run.end; per workload run (timeit's own few included)
     }
     const [lo, hi] = bootstrap(p, m);
-    let decisions: number | null = null;
-    try {
-      const lines = execFileSync("wc", ["-l", audit], { encoding: "utf8" });
-      decisions = Number(lines.trim().split(/\s+/)[0]) - 2; // minus run.start and run.end
-    } catch {
-      decisions = null;
-    }
     results.push({ name: w.name, runs: pairs, plainMs: median(p), monitoredMs: median(m), ratio: median(m) / median(p), ratioLo: lo, ratioHi: hi, decisions });
   }
   // the launcher's fixed cost: whole spawn of `trajeckt run -- true` vs `true`
@@ -166,9 +176,9 @@ export function runPrograms(progress: (s: string) => void = (s) => process.stder
   const m: number[] = [];
   for (let i = 0; i < pairs; i++) {
     progress(`programs: launcher start-up pair ${i + 1}/${pairs}`);
-    p.push(timed(["/usr/bin/true"], repo, false));
+    p.push(outerMs(["/usr/bin/true"], repo));
     rmSync(join(OUT, "programs-launcher.jsonl"), { force: true });
-    m.push(timed([process.execPath, join(ROOT, "bin/trajeckt.js"), "run", "--quiet", "--policy", trjb, "--audit", join(OUT, "programs-launcher.jsonl"), "--", "/usr/bin/true"], repo, false));
+    m.push(outerMs([process.execPath, join(ROOT, "bin/trajeckt.js"), "run", "--quiet", "--policy", trjb, "--audit", join(OUT, "programs-launcher.jsonl"), "--", "/usr/bin/true"], repo));
   }
   const [lo, hi] = bootstrap(p, m);
   results.push({ name: "launcher", runs: pairs, plainMs: median(p), monitoredMs: median(m), ratio: median(m) / median(p), ratioLo: lo, ratioHi: hi, decisions: null });
