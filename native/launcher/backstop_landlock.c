@@ -99,7 +99,10 @@ static uint64_t to_landlock(uint32_t a)
         r |= TRJ_LL_FS_REMOVE_FILE | TRJ_LL_FS_REMOVE_DIR;
     }
     if (a & TRJ_BS_EXEC) {
-        r |= TRJ_LL_FS_EXECUTE;
+        /* execve opens the program for reading too (FMODE_READ | __FMODE_EXEC), and
+           Landlock checks READ_FILE as well as EXECUTE on that open: without it an
+           exec the policy allows fails with EACCES while the log says allow. */
+        r |= TRJ_LL_FS_EXECUTE | TRJ_LL_FS_READ_FILE;
     }
     if (a & TRJ_BS_REFER) {
         r |= TRJ_LL_FS_REFER;
