@@ -104,6 +104,12 @@ function run(argv: string[], opts: { policy?: string; bare?: boolean } = {}): Pr
 
 const probe = (...args: (string | number)[]): Promise<Result> => run([PROBE, ...args.map(String)]);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Wait for what must arrive (a loaded runner can be slow), up to ms. */
+const until = async (ok: () => boolean, ms = 5000): Promise<void> => {
+  for (const end = Date.now() + ms; !ok() && Date.now() < end; ) await sleep(20);
+};
+/** After what must arrive has: a little longer for anything that must not. */
+const QUIET_MS = 100;
 
 
 async function listen(server: NetServer | HttpServer, where: number | string, host?: string): Promise<number> {
@@ -193,7 +199,8 @@ while True:
     stdio: ["ignore", "pipe", "inherit"],
   });
   sink.stdout!.setEncoding("utf8").on("data", (d: string) => (sinkOut += d));
-  for (let i = 0; i < 100 && !sinkOut.includes("ready"); i++) await sleep(50);
+  await until(() => sinkOut.includes("ready"), 15_000);
+  if (!sinkOut.includes("ready")) throw new Error("the unix socket sink (python3) did not start");
 
   POLICY = compilePolicy("net", policySource());
 }, 120_000);
@@ -396,7 +403,8 @@ s.sendto(b"a3", ("127.0.0.1", ${UDP_OK}))
 s.sendto(b"b3", ("127.0.0.1", ${UDP_NO}))`,
     ]);
     expect(py.stderr).toMatch(/PermissionError: \[Errno 1\] Operation not permitted/);
-    await sleep(100);
+    await until(() => udp.ok.length >= 3);
+    await sleep(QUIET_MS);
     expect(udp.ok.sort()).toEqual(["a1", "a2", "a3"]);
     expect(udp.no).toEqual([]);
   });
@@ -405,7 +413,7 @@ s.sendto(b"b3", ("127.0.0.1", ${UDP_NO}))`,
     udp.no.length = 0;
     const r = await probe("udp-sendto-unspec", "127.0.0.1", UDP_NO, "c1");
     expect(r.stderr).toBe("sendto: Operation not permitted\n");
-    await sleep(100);
+    await sleep(QUIET_MS);
     expect(udp.no).toEqual([]);
   });
 
@@ -413,7 +421,8 @@ s.sendto(b"b3", ("127.0.0.1", ${UDP_NO}))`,
     udp.ok.length = 0;
     const r = await probe("udp-connected", "127.0.0.1", UDP_OK, "d1");
     expect([r.stderr, r.stdout]).toEqual(["", "connected send: ok\n"]);
-    await sleep(100);
+    await until(() => udp.ok.length >= 2);
+    await sleep(QUIET_MS);
     expect(udp.ok).toEqual(["d1", "d1"]);
   });
 
@@ -438,7 +447,8 @@ print(s.recv(100))`,
     expect(bad.stderr).toBe("sendmmsg: Operation not permitted\n");
     const good = await probe("udp-sendmmsg", "127.0.0.1", UDP_OK, UDP_OK);
     expect(good.stdout).toBe("sendmmsg: 8 sent\n");
-    await sleep(100);
+    await until(() => udp.ok.length >= 8);
+    await sleep(QUIET_MS);
     expect(udp.no).toEqual([]);
     expect(udp.ok.sort()).toEqual(["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"]);
   });
@@ -486,7 +496,8 @@ socket.socket(socket.AF_UNIX).connect("${join(ELSE, "outside.sock")}")`,
     expect((await probe("unix-sendto", join(ELSE, "outside-dgram.sock"), "e2")).stderr).toBe(
       "sendto: Operation not permitted\n",
     );
-    await sleep(200);
+    await until(() => sinkOut.includes("e1"));
+    await sleep(QUIET_MS);
     expect(sinkOut).toBe(`${join(WS, "dgram.sock")}: e1\n`);
   });
 });
