@@ -256,9 +256,11 @@ size_t LineChain::Chain(uint8_t *line, size_t body_len, uint8_t prev[32]) {
     *o++ = '"';
     *o++ = '}';
     unsigned int n = 0;
+    uint8_t digest[EVP_MAX_MD_SIZE];
     if (EVP_DigestInit_ex(md_, sha256_, nullptr) != 1 || EVP_DigestUpdate(md_, line, static_cast<size_t>(o - line)) != 1 ||
-        EVP_DigestFinal_ex(md_, prev, &n) != 1 || n != 32)
-        return 0;
+        EVP_DigestFinal_ex(md_, digest, &n) != 1 || n != 32)
+        return 0; /* prev unchanged: the chain still names the last line written */
+    memcpy(prev, digest, 32);
     *o++ = '\n';
     return static_cast<size_t>(o - line);
 }
@@ -267,6 +269,7 @@ LineChain::Stop LineChain::Encode(const uint8_t *rec, size_t rec_len, size_t *of
                                   size_t *out_off, uint8_t prev[32], double counts[6]) {
     if (!ready_) return kStopRecord;
     while (*off < rec_len) {
+        if (rec_len - *off < sizeof(struct trj_rec)) return kStopRecord; /* not even a header left */
         const uint8_t *p = rec + *off;
         uint32_t len;
         memcpy(&len, p, sizeof len);

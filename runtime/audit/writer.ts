@@ -266,9 +266,9 @@ export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
   function pass(): number {
     if (outLen > 0) {
       if (!flush()) return 0;
-      ring.release();
+      if (!failed) ring.release();
     }
-    if (counts.broken) return 0;
+    if (counts.broken || failed) return 0;
     let got: number;
     try {
       got = ring.read(batchBytes, input);
@@ -283,9 +283,33 @@ export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
     // a busy ring: fewer, bigger batches; a quiet one: back to the small batch
     if (buf.length > batchBytes / 2) batchBytes = Math.min(batchBytes * 2, maxBatch);
     else if (buf.length < batchBytes / 8) batchBytes = Math.max(batchBytes / 2, minBatch);
-    const n = encodeBatch(buf);
+    let n: number;
+    try {
+      n = encodeBatch(buf);
+    } catch (e) {
+      failBatch(e, buf.length - (io[0] as number));
+      throw e;
+    }
     if (flush()) ring.release();
     return n;
+  }
+
+  /**
+   * The writer failed inside a batch (a hash failed, a bug): the records after
+   * the last line made were read but never written, so nothing may be released
+   * from here on (they must not count as logged). Close the ring — every later
+   * decision is denied — and say so in the log.
+   */
+  let failed = false;
+  function failBatch(e: unknown, unwrittenBytes: number): void {
+    failed = true;
+    try {
+      ring.close();
+    } finally {
+      const why = e instanceof Error ? e.message : String(e);
+      brokenEntry(new TrjError("internal", `audit writer failed in a batch (${why}); ${unwrittenBytes} bytes of records were read but not written, the ring is closed`));
+      flush();
+    }
   }
 
   // ---- run.start ------------------------------------------------------------
@@ -383,7 +407,7 @@ export function startAuditWriter(opts: AuditWriterOptions): AuditWriter {
     if (loopError !== undefined) end["error"] = (loopError as Error).message;
     emit(nowNs(), end);
     const ok = flush();
-    if (ok) ring.release();
+    if (ok && !failed) ring.release();
     try {
       fsyncSync(fd);
     } finally {

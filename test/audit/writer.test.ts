@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 import { actionFromJson } from "../../runtime/actions.js";
-import { createRing, type AuditRing } from "../../runtime/binding.js";
+import { createRing, TrjError, type AuditRing } from "../../runtime/binding.js";
 import { LineEncoder } from "../../runtime/audit/encode.js";
 import { AF, RECF, REC_PROC_START, ZERO_HASH } from "../../runtime/audit/records.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
@@ -196,6 +196,38 @@ describe("the writer", () => {
     expect(r.ok).toBe(true);
     expect(r.warnings.map((x) => x.line)).toEqual([3]);
     w.ring.unmap();
+  });
+
+  it("a_failure_inside_a_batch_closes_the_ring_and_never_releases_what_it_did_not_write", async () => {
+    const dir = tempDir();
+    const ringPath = join(dir, "ring");
+    const log = join(dir, "audit.jsonl");
+    const ring = createRing({ path: ringPath, dataSize: 1 << 16 });
+    const policy = testPolicy();
+    ring.configure({ mode: "enforce", ask: "deny", agentId: RUN.agentId, policyHash: Buffer.from(policy.info().hash, "hex") });
+    // the fast path fails on its first batch, as a failed SHA-256 would
+    const failing = new Proxy(ring, {
+      get(target, key) {
+        if (key === "encodeLines") return () => { throw new TrjError("internal", "audit writer: SHA-256 failed"); };
+        const v = Reflect.get(target, key) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const w = startAuditWriter({ ring: failing, logPath: log, policy, run: RUN });
+    const p = new FileProducer(ringPath);
+    p.publish(...standardRecords());
+    for (let i = 0; i < 200 && ring.state().writerState !== "closed"; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(ring.state().writerState).toBe("closed"); // every later decision is denied
+    p.close();
+    const summary = await w.stop();
+    const entries = readFileSync(log, "utf8").split("\n").slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(entries.map((e) => e["kind"])).toEqual(["run.start", "ring.broken", "run.end"]);
+    expect(String(entries[1]!["note"])).toMatch(/bytes of records were read but not written/);
+    expect(entries[2]).toMatchObject({ broken: true, decisions: 0, error: "audit writer: SHA-256 failed" });
+    expect(summary.broken).toBe(true);
+    expect(ring.state().tail).toBe(0); // nothing given back to the producers as if logged
+    expect(verifyLog(readFileSync(log, "utf8")).ok).toBe(true);
+    ring.unmap();
   });
 });
 
