@@ -504,7 +504,12 @@ uint8_t trj_audit_ask(const struct trj_action *a, struct trj_outcome *o, uint32_
     struct trj_ring_header *h = ring.h;
     uint64_t t0 = trj_ring_now_ns(CLOCK_MONOTONIC);
     o->ask_ms = 0;
-    if (!ring_ok || h->ask != TRJ_ASK_BROKER || h->ask_addr_len == 0 || h->ask_addr_len > sizeof h->ask_addr) {
+    if (!ring_ok) {
+        return TRJ_CAUSE_ASK_UNAVAILABLE;
+    }
+    /* the header is shared with the agent: read the length once, check it, use only that */
+    uint32_t addr_len = __atomic_load_n(&h->ask_addr_len, __ATOMIC_RELAXED);
+    if (h->ask != TRJ_ASK_BROKER || addr_len == 0 || addr_len > sizeof h->ask_addr) {
         return TRJ_CAUSE_ASK_UNAVAILABLE;
     }
     if (timeout_ms == 0) {
@@ -531,8 +536,8 @@ uint8_t trj_audit_ask(const struct trj_action *a, struct trj_outcome *o, uint32_
         struct sockaddr_un sa;
         memset(&sa, 0, sizeof sa);
         sa.sun_family = AF_UNIX;
-        memcpy(sa.sun_path, h->ask_addr, h->ask_addr_len);
-        long alen = (long)(offsetof(struct sockaddr_un, sun_path) + h->ask_addr_len);
+        memcpy(sa.sun_path, h->ask_addr, addr_len);
+        long alen = (long)(offsetof(struct sockaddr_un, sun_path) + addr_len);
         long e;
         do {
             e = trj_sys3(SYS_connect, fd, (long)&sa, alen);

@@ -219,6 +219,7 @@ static FILE *freopen_judged(const char *path, const char *mode, FILE *stream,
            file's real path (the /proc/self/fd/N name itself would be judged
            as a write under /proc). */
         int old = stream != NULL ? fileno(stream) : -1;
+        self[0] = '\0'; /* a stream with no descriptor (fmemopen) has no path to record */
         long l = old >= 0 ? trj_fd_path(old, self) : -EBADF;
         if (l < 0) {
             errno = -trj_unresolvable(trj_open_kind(flags | extra), l, self, strlen(self), NULL, 0);
