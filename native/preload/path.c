@@ -444,15 +444,27 @@ int trj_resolve_object(uint32_t kind, int dirfd, const char *path, int *fd)
     return 0;
 }
 
-int trj_resolve_parent(int dirfd, const char *path, int *pfd, int *owned,
-                       const char **name, char *real, size_t *real_len)
+/* The directory a relative path starts from, pinned: an O_PATH descriptor of
+   dirfd's directory (or of the cwd). Judging "cwd + name" and then acting on
+   "name" would let another thread's chdir (or a dup2 onto dirfd) move the
+   name between the check and the call; every use below goes through the pin. */
+static long pin_base(int dirfd, const char *path, int *base)
 {
-    if (path == NULL) {
-        return -EFAULT;
+    *base = dirfd; /* an absolute path names its own start: nothing to pin */
+    if (path[0] == '/') {
+        return 0;
     }
-    if (path[0] == '\0') {
-        return -ENOENT;
+    long b = trj_sys4(SYS_openat, dirfd, (long)".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+    if (b < 0) {
+        return b;
     }
+    *base = (int)b;
+    return 1;
+}
+
+static int resolve_parent_from(int dirfd, const char *path, int *pfd, int *owned,
+                               const char **name, char *real, size_t *real_len)
+{
     size_t end;
     size_t start = last_component(path, &end);
     *name = path + start;
@@ -502,4 +514,30 @@ int trj_resolve_parent(int dirfd, const char *path, int *pfd, int *owned,
     }
     *real_len = (size_t)n;
     return 0;
+}
+
+int trj_resolve_parent(int dirfd, const char *path, int *pfd, int *owned,
+                       const char **name, char *real, size_t *real_len)
+{
+    if (path == NULL) {
+        return -EFAULT;
+    }
+    if (path[0] == '\0') {
+        return -ENOENT;
+    }
+    int base;
+    long pinned = pin_base(dirfd, path, &base);
+    if (pinned < 0) {
+        return pinned == -ENOENT || pinned == -EBADF || pinned == -ENOTDIR ? (int)pinned : (int)TRJ_UNRES(-pinned);
+    }
+    *owned = 0;
+    int r = resolve_parent_from(base, path, pfd, owned, name, real, real_len);
+    if (pinned) {
+        if (r == 0 && *pfd == base) {
+            *owned = 1; /* the name is in the pinned directory itself: hand the pin over */
+        } else {
+            trj_close(base);
+        }
+    }
+    return r;
 }
