@@ -133,7 +133,7 @@ size_t LineChain::Body(const uint8_t *p, uint32_t len, uint8_t *out) {
             if (!Plain(p + v, f.len)) return 0;
             if (n_argv++ == 0) argv_first = q;
         } else if (f.id > 0 && f.id < kFieldIds) {
-            if (f.id == TRJ_AF_IP || f.id == TRJ_AF_POLICY_HASH) return 0;
+            if (f.id == TRJ_AF_IP || f.id == TRJ_AF_POLICY_HASH || f.id == TRJ_AF_NOTE) return 0; /* the JS encoder's */
             if (f.id == TRJ_AF_ARGC || f.id == TRJ_AF_PORT || f.id == TRJ_AF_PPID) {
                 if (f.len != 8) return 0;
                 int64_t x;

@@ -167,6 +167,9 @@ export function recordEntry(r: AuditRecord, ctx: EntryContext): Entry {
   if (f.port !== undefined) e["port"] = f.port;
   if (f.family !== undefined) e["family"] = jsonBytes(f.family);
   if (f.cwd !== undefined) e["cwd"] = jsonBytes(f.cwd);
+  // who decided, when not the library in the process itself ("seccomp: pid N exe");
+  // a truncated NOTE is the writer's padding (audit.c emit_fields), not a note
+  if (f.note !== undefined && !f.truncated?.includes("note")) e["note"] = jsonBytes(f.note);
   if (f.truncated) e["truncated"] = f.truncated;
   return e;
 }
@@ -427,6 +430,7 @@ export class LineEncoder {
       this.intField(buf, "port", AF.PORT) +
       this.field(buf, "family", AF.FAMILY) +
       this.field(buf, "cwd", AF.CWD) +
+      (sc.truncated?.includes("note") ? "" : this.field(buf, "note", AF.NOTE)) +
       this.truncated();
     const c = this.counts;
     c.decisions++;

@@ -88,6 +88,7 @@ export function formatEntry(e: Record<string, unknown>, opts: FormatOptions = {}
   }
   if (e["cause"] !== undefined && e["cause"] !== "policy") why += ` (${text(e["cause"])})`;
   if (e["error"] !== undefined) why += ` error ${text(e["error"])}`;
+  if (e["note"] !== undefined) why += ` {${text(e["note"])}}`; // the seccomp supervisor decided, for the process it names
   const who = col(C.dim, `[pid ${String(e["pid"])} proc ${String(e["proc"])}#${String(e["seq"])}]`);
   return `${t} ${verdict}${flag} ${kind.padEnd(12)} ${target(e)}  ${why}  ${who}`;
 }

@@ -59,7 +59,9 @@ const CASES: [string, RecSpec][] = [
   ["ask answered at once", { kind: 9, seq: 10, decision: 1, verdict: 3, reason: 0, cause: 4, askMs: 0, rule: 3, fields: [[AF.IP, ip6], [AF.PORT, 443]] }],
   ["allow that waited", { kind: 9, seq: 11, askMs: 5 }],
   ["verdict out of range", { kind: 0, seq: 11, decision: 9, verdict: 9 }],
-  ["all byte fields", { kind: 1, seq: 12, fields: [[AF.CWD, "/c"], [AF.FAMILY, "unix"], [AF.HOST, "h"], [AF.CMDLINE, "a b"], [AF.PATH2, "/p2"], [AF.PATH, "/p"], [AF.EXE, "/e"], [AF.NOTE, "ignored in decisions"], [AF.PPID, 7]] }],
+  ["all byte fields", { kind: 1, seq: 12, fields: [[AF.CWD, "/c"], [AF.FAMILY, "unix"], [AF.HOST, "h"], [AF.CMDLINE, "a b"], [AF.PATH2, "/p2"], [AF.PATH, "/p"], [AF.EXE, "/e"], [AF.PPID, 7]] }],
+  ["the supervisor's note", { kind: 9, seq: 12, decision: 2, fields: [[AF.IP, ip4], [AF.PORT, 9], [AF.FAMILY, "inet"], [AF.NOTE, "seccomp: pid 4242 /opt/static-tool"]] }],
+  ["padding note (argv shrank while recording)", { kind: 8, seq: 12, fields: [[AF.EXE, "/e"], [AF.ARGV, "a"], [AF.NOTE, "\0\0\0\0\0\0\0\0", RECF_TRUNCATED]] }],
   ["not UTF-8", { kind: 0, seq: 13, fields: [[AF.PATH, NOT_UTF8], [AF.ARGV, NOT_UTF8], [AF.ARGV, "ok"], [AF.CWD, b(0xc3)]] }],
   ["UTF-8, control bytes, quotes, DEL", { kind: 0, seq: 14, fields: [[AF.PATH, "/tmp/ünïcödé 🚫"], [AF.PATH2, "tab\there\nnl \u0001\u001f"], [AF.CWD, 'q"uo\\te'], [AF.HOST, "del\u007f"]] }],
   ["a long value", { kind: 0, seq: 15, fields: [[AF.PATH, "/" + "x".repeat(300) + '"' + "y".repeat(300)]] }],
@@ -152,6 +154,17 @@ describe("LineEncoder", () => {
     expect(line({ ...ask, error: 111 })).toMatchObject({ cause: "ask-unavailable", error: "ECONNREFUSED" });
     expect(line({ ...ask, error: 0 })).not.toHaveProperty("error");
     expect(line({ ...ask, cause: 5, error: 1 })).not.toHaveProperty("error"); // ask-denied: a person answered
+  });
+
+  it("carries_the_supervisors_note_on_a_decision_and_drops_the_writers_padding", () => {
+    const line = (spec: RecSpec): Record<string, unknown> => {
+      const rec = encodeRecord(spec);
+      return JSON.parse(new LineEncoder(ctx(), zeroCounts()).encode(rec, 0, rec.length) + "}") as Record<string, unknown>;
+    };
+    expect(line(CASES.find(([n]) => n === "the supervisor's note")![1])).toMatchObject({ kind: "net.connect", note: "seccomp: pid 4242 /opt/static-tool" });
+    const padded = line(CASES.find(([n]) => n.startsWith("padding note"))![1]);
+    expect(padded).not.toHaveProperty("note");
+    expect(padded["truncated"]).toEqual(["note"]);
   });
 
   it("matches_pino_on_random_times", () => {
