@@ -8,6 +8,8 @@
  *                        (PATH and TCP entries) plus what the monitor itself
  *                        needs (the one list: monitor_paths[] there)
  *   backstop_seccomp.c   a classic-BPF seccomp filter (one commented table)
+ *   backstop_notify.c    a second filter sending exec, connect and addressed
+ *                        sends to the supervisor (native/preload/supervise.c)
  *
  * Both take a plan (below) and either check it (dry run: everything up to,
  * not including, restricting this process) or apply it. Functions return 0
@@ -44,6 +46,11 @@ int bs_landlock(const struct bs_plan *plan, int apply, char *err, size_t err_len
 
 /* seccomp: build the filter; if apply, install it (NNP must be set). */
 int bs_seccomp(const struct bs_plan *plan, int apply, char *err, size_t err_len);
+
+/* seccomp user notification (backstop_notify.c): check the kernel offers
+   it; if apply, install the filter whose calls the supervisor decides and
+   return its listener in *listener. */
+int bs_notify(int apply, int *listener, char *err, size_t err_len);
 
 /* Number of instructions of the filter last built (for --check-backstop). */
 unsigned bs_seccomp_len(void);

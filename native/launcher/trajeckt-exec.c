@@ -10,6 +10,7 @@
  *   trajeckt-exec --check-backstop --lib PATH [-- PROGRAM]   (policy on fd 3)
  *   trajeckt-exec --probe-kernel
  *   trajeckt-exec --probe-calls DIR PORT OUT   (run by `trajeckt doctor` under the library)
+ *   trajeckt-exec --supervise LISTENER PID      (its own re-exec, under the library)
  *
  * Run mode, in order:
  *   1. prctl(PR_SET_PDEATHSIG, SIGKILL): if the launcher dies, so does this
@@ -21,14 +22,19 @@
  *   4. TRAJECKT_POLICY_FD=3, TRAJECKT_AUDIT_FD=4, TRAJECKT_AGENT_ID=ID (if
  *      given), LD_PRELOAD=<PATH made absolute>[:<the caller's LD_PRELOAD>],
  *      LD_AUDIT removed.
- *   5. the kernel backstop (unless --backstop off), applied to this process
- *      so the agent inherits it (Node never restricts itself):
+ *   5. the kernel backstop (unless --backstop off). This process forks: the
+ *      child applies it to itself and execs the agent (step 6), this process
+ *      stays outside it as the agent's seccomp supervisor (run_supervised()
+ *      below; the agent's exit status becomes its own). In the child:
  *        a. PR_SET_NO_NEW_PRIVS (setuid/file caps ignored: E33)
  *        b. every descriptor but 0-4 and the status fd closed (close_range, E38)
  *        c. the policy on fd 3 loaded (trj_load) and its BACKSTOP section read
  *        d. Landlock (backstop_landlock.c): ABI >= 4 required
  *        e. seccomp (backstop_seccomp.c)
  *        f. /proc/self/status must say NoNewPrivs: 1 and Seccomp: 2 (E40)
+ *        g. the notification filter (backstop_notify.c); its listener goes to
+ *           the parent, which re-execs itself as `--supervise LISTENER PID`
+ *           with the library preloaded (native/preload/supervise.c)
  *      Any failure: exit 124 without running anything — never a weaker run.
  *      With --status-fd N (close-on-exec; the launcher reads it to EOF) one
  *      line is written there instead of stderr: "ok <what applied>" just
@@ -86,7 +92,9 @@
 #include <unistd.h>
 
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <dlfcn.h>
 
 #include "backstop.h"
 #include "trj_landlock.h"
@@ -346,7 +354,9 @@ static int backstop(struct bs_plan *plan, int apply, char *err, size_t err_len)
         snprintf(err, err_len, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
         return -1;
     }
-    if (bs_landlock(plan, apply, err, err_len) != 0 || bs_seccomp(plan, apply, err, err_len) != 0) {
+    int no_listener;
+    if (bs_landlock(plan, apply, err, err_len) != 0 || bs_seccomp(plan, apply, err, err_len) != 0 ||
+        bs_notify(0, &no_listener, err, err_len) != 0) {
         return -1;
     }
     return apply ? verify_status(err, err_len) : 0;
@@ -392,6 +402,155 @@ static void status_write(int fd, const char *a, const char *b)
     }
 }
 
+/* Step 6: exec the agent; on failure one line and 127 / 126 like a shell. */
+static void exec_agent(char **cmd)
+{
+    execvp(cmd[0], cmd);
+    int e = errno;
+    fprintf(stderr, "trajeckt: cannot run %s: %s\n", cmd[0], strerror(e));
+    exit(e == ENOENT || e == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC);
+}
+
+/* ---- the supervisor (backstop on) ------------------------------------------ */
+
+/* The listener crosses from the child by number: the child cannot sendmsg
+   once its filter is in (sendmsg goes to the supervisor, which is this
+   process waiting for the listener). It writes the number, this process
+   takes the descriptor with pidfd_getfd and answers one byte; then the
+   child closes its copy and execs. */
+static int take_listener(int sock, pid_t child)
+{
+    int num = -1;
+    ssize_t n;
+    while ((n = read(sock, &num, sizeof num)) < 0 && errno == EINTR) {
+    }
+    if (n != (ssize_t)sizeof num || num < 0) {
+        return -1; /* the child refused (its status line says why) or died */
+    }
+    long pidfd = syscall(SYS_pidfd_open, child, 0);
+    long fd = pidfd < 0 ? -1 : syscall(SYS_pidfd_getfd, (int)pidfd, num, 0);
+    if (pidfd >= 0) {
+        close((int)pidfd);
+    }
+    char ok = fd >= 0 ? 'y' : 'n';
+    if (write(sock, &ok, 1) != 1 || fd < 0) {
+        if (fd >= 0) {
+            close((int)fd);
+        }
+        return -1;
+    }
+    return (int)fd;
+}
+
+/* The agent's wait status as this process's own end: its exit code, or the
+   same signal (no core file of ours). */
+static int pass_status(int st)
+{
+    if (WIFSIGNALED(st)) {
+        int sig = WTERMSIG(st);
+        struct rlimit no_core = { 0, 0 };
+        (void)setrlimit(RLIMIT_CORE, &no_core);
+        signal(sig, SIG_DFL);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, sig);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        raise(sig);
+        return 128 + sig;
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_SETUP;
+}
+
+/*
+ * Steps 5 and 6 with the backstop. The agent runs in a child: it applies the
+ * backstop to itself, installs the notification filter (backstop_notify.c),
+ * hands its listener here over a socketpair, says "ok" on the status fd and
+ * execs the agent; it dies with this process (PDEATHSIG). This process
+ * (take_listener) re-execs itself as `--supervise` with the library preloaded (the
+ * environment of step 4 names it) so the decisions are the library's, then
+ * passes the agent's exit on as its own. If the child refuses, its status
+ * line has said why and its exit code (124) becomes ours.
+ */
+static int run_supervised(struct bs_plan *plan, int status_fd, char **cmd)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        die("socketpair failed", strerror(errno));
+    }
+    pid_t self = getpid();
+    pid_t child = fork();
+    if (child < 0) {
+        die("fork failed", strerror(errno));
+    }
+    if (child == 0) {
+        close(sv[0]);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != self) {
+            _exit(EXIT_SETUP);
+        }
+        char err[512] = "";
+        int lfd = -1;
+        char ok = 'n';
+        if (backstop(plan, 1, err, sizeof err) != 0 || bs_notify(1, &lfd, err, sizeof err) != 0 ||
+            write(sv[1], &lfd, sizeof lfd) != (ssize_t)sizeof lfd || read(sv[1], &ok, 1) != 1 || ok != 'y') {
+            if (err[0] == '\0') {
+                snprintf(err, sizeof err, "the supervisor could not take the seccomp listener");
+            }
+            if (status_fd >= 0) {
+                status_write(status_fd, "refused ", err);
+            } else {
+                fprintf(stderr, "trajeckt: kernel backstop not applied: %s; not starting the agent "
+                                "(--backstop off runs without it)\n", err);
+            }
+            _exit(EXIT_BACKSTOP);
+        }
+        close(lfd);
+        close(sv[1]);
+        char what[80];
+        snprintf(what, sizeof what, "landlock abi %d + seccomp + supervisor", plan->abi);
+        status_write(status_fd, "ok ", what);
+        exec_agent(cmd);
+    }
+    close(sv[1]);
+    if (status_fd >= 0) {
+        close(status_fd); /* the child's copy is the launcher's to read to its end */
+    }
+    int lfd = take_listener(sv[0], child);
+    close(sv[0]);
+    int st = 0;
+    if (lfd < 0) {
+        while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
+        }
+        return pass_status(st);
+    }
+    char lfd_s[16], child_s[16];
+    snprintf(lfd_s, sizeof lfd_s, "%d", lfd);
+    snprintf(child_s, sizeof child_s, "%d", (int)child);
+    if (fcntl(lfd, F_SETFD, 0) == 0) {
+        execl("/proc/self/exe", "trajeckt-exec", "--supervise", lfd_s, child_s, (char *)NULL);
+    }
+    fprintf(stderr, "trajeckt-exec: cannot start the supervisor: %s\n", strerror(errno));
+    kill(child, SIGKILL);
+    waitpid(child, &st, 0);
+    return EXIT_SETUP;
+}
+
+/* --supervise LISTENER AGENT: the library (preloaded by run_supervised's
+   exec) answers the agent tree's notifications until the agent exits. */
+static int supervise(const char *lfd_s, const char *agent_s)
+{
+    int lfd = atoi(lfd_s);
+    pid_t agent = (pid_t)atoi(agent_s);
+    int (*loop)(int, int) = (int (*)(int, int))dlsym(RTLD_DEFAULT, "trj_supervise");
+    if (loop == NULL || lfd <= 2 || agent <= 0) {
+        fprintf(stderr, "trajeckt-exec: --supervise without libtrajeckt.so preloaded; stopping the agent\n");
+        if (agent > 0) {
+            kill(agent, SIGKILL);
+        }
+        return EXIT_SETUP;
+    }
+    return pass_status(loop(lfd, agent));
+}
+
 /* ---- run mode ------------------------------------------------------------ */
 
 static void set_env(const char *name, const char *value)
@@ -432,6 +591,8 @@ int main(int argc, char **argv)
         if (strcmp(o, "--") == 0) {
             i++;
             break;
+        } else if (strcmp(o, "--supervise") == 0 && i + 2 < argc) {
+            return supervise(argv[i + 1], argv[i + 2]);
         } else if (strcmp(o, "--probe-kernel") == 0) {
             return probe_kernel();
         } else if (strcmp(o, "--probe-calls") == 0 && i + 3 < argc) {
@@ -519,27 +680,11 @@ int main(int argc, char **argv)
     if (bs_on) {
         struct bs_plan plan = { .abi = landlock_abi(), .lib = abs, .agent = resolve_program(argv[i]),
                                 .verbose = getenv("TRAJECKT_BACKSTOP_VERBOSE") != NULL };
-        char err[512] = "";
         close_others(status_fd);
-        if (backstop(&plan, 1, err, sizeof err) != 0) {
-            if (status_fd >= 0) {
-                status_write(status_fd, "refused ", err);
-            } else {
-                fprintf(stderr, "trajeckt: kernel backstop not applied: %s; not starting the agent "
-                                "(--backstop off runs without it)\n", err);
-            }
-            return EXIT_BACKSTOP;
-        }
-        char what[64];
-        snprintf(what, sizeof what, "landlock abi %d + seccomp", plan.abi);
-        status_write(status_fd, "ok ", what);
-    } else {
-        status_write(status_fd, "ok ", "off");
+        return run_supervised(&plan, status_fd, argv + i);
     }
+    status_write(status_fd, "ok ", "off");
 
     /* 6 */
-    execvp(argv[i], argv + i);
-    int e = errno;
-    fprintf(stderr, "trajeckt: cannot run %s: %s\n", argv[i], strerror(e));
-    return e == ENOENT || e == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;
+    exec_agent(argv + i);
 }

@@ -401,7 +401,7 @@ static int same_ring(int fd)
     return trj_sys2(SYS_fstat, fd, (long)&st) == 0 && st.st_dev == ring_dev && st.st_ino == ring_ino;
 }
 
-static char *put_uint(char *p, unsigned long v)
+char *trj_put_uint(char *p, unsigned long v)
 {
     char d[24];
     int n = 0;
@@ -437,9 +437,9 @@ int trj_audit_fd_for_child(int *newfd)
        forbids ptrace-class access outside the domain), the parent is inside */
     {
         char pp[64] = "/proc/";
-        char *q = put_uint(pp + 6, (unsigned long)trj_sys0(SYS_getppid));
+        char *q = trj_put_uint(pp + 6, (unsigned long)trj_sys0(SYS_getppid));
         memcpy(q, "/fd/", 4);
-        q = put_uint(q + 4, (unsigned long)(uint32_t)ring.fd);
+        q = trj_put_uint(q + 4, (unsigned long)(uint32_t)ring.fd);
         *q = '\0';
         long pfd = trj_sys4(SYS_openat, AT_FDCWD, (long)pp, O_RDWR, 0);
         if (pfd >= 0) {
@@ -451,9 +451,9 @@ int trj_audit_fd_for_child(int *newfd)
         }
     }
     char path[64] = "/proc/";
-    char *p = put_uint(path + 6, (unsigned long)(uint32_t)ring.h->writer_pid);
+    char *p = trj_put_uint(path + 6, (unsigned long)(uint32_t)ring.h->writer_pid);
     memcpy(p, "/fd/", 4);
-    p = put_uint(p + 4, (unsigned long)(uint32_t)ring.h->writer_fd);
+    p = trj_put_uint(p + 4, (unsigned long)(uint32_t)ring.h->writer_fd);
     *p = '\0';
     long fd = trj_sys4(SYS_openat, AT_FDCWD, (long)path, O_RDWR, 0);
     if (fd < 0) {

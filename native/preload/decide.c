@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -26,6 +27,25 @@
 #include "trajeckt_preload.h"
 #include "trj_ring.h"
 #include "ring_sys.h"
+
+/* The kernel layer's supervisor (supervise.c) decides for another process:
+   the pid the policy sees and a NOTE naming the layer and that process.
+   Set per thread around one decision; 0/NULL = this process, no note. */
+static __thread __attribute__((tls_model("initial-exec"))) int32_t tls_for_pid;
+static __thread __attribute__((tls_model("initial-exec"))) const char *tls_for_note;
+
+static __thread __attribute__((tls_model("initial-exec"))) int tls_dry;
+
+void trj_decide_on_behalf(int32_t pid, const char *note)
+{
+    tls_for_pid = pid;
+    tls_for_note = note;
+}
+
+void trj_decide_dry(int on)
+{
+    tls_dry = on;
+}
 
 static void set_bytes(trj_value *v, int slot, const char *s, size_t len)
 {
@@ -89,7 +109,7 @@ static void evaluate(const struct trj_action *a, struct trj_outcome *o, char *cw
         set_int(v, t->s_port, a->port);
     }
     if (t->s_pid >= 0) {
-        set_int(v, t->s_pid, trj_sys0(SYS_getpid));
+        set_int(v, t->s_pid, tls_for_pid != 0 ? tls_for_pid : trj_sys0(SYS_getpid));
     }
     if (t->s_uid >= 0) {
         set_int(v, t->s_uid, trj_sys0(SYS_getuid));
@@ -98,7 +118,18 @@ static void evaluate(const struct trj_action *a, struct trj_outcome *o, char *cw
         set_bytes(v, t->s_agent, t->agent, t->agent_len);
     }
     if (t->s_cwd >= 0) {
-        long cl = trj_sys2(SYS_getcwd, (long)cwd, TRJ_PATH_MAX);
+        long cl;
+        if (tls_for_pid != 0) {
+            char link[32];
+            memcpy(link, "/proc/", 6);
+            memcpy(trj_put_uint(link + 6, (unsigned long)tls_for_pid), "/cwd", 5);
+            cl = trj_sys4(SYS_readlinkat, AT_FDCWD, (long)link, (long)cwd, TRJ_PATH_MAX - 1);
+            if (cl > 0) {
+                cwd[cl++] = '\0'; /* getcwd's length counts the NUL */
+            }
+        } else {
+            cl = trj_sys2(SYS_getcwd, (long)cwd, TRJ_PATH_MAX);
+        }
         if (cl > 1 && cwd[0] == '/') {
             set_bytes(v, t->s_cwd, cwd, (size_t)cl - 1);
             o->cwd = cwd;
@@ -142,11 +173,24 @@ int trj_decide_and_record(const struct trj_action *a)
         return 0; /* no audit channel: nothing may run unrecorded */
     }
     const struct trj_state *t = &trj_state;
+    if (tls_dry) {
+        /* a second opinion on a call the library already recorded: allow,
+           flag and ask (a person was asked) pass; nothing is written */
+        if (!t->loaded || a->error != 0) {
+            return 0;
+        }
+        struct trj_outcome q = { .rule = -1 };
+        char qcwd[TRJ_PATH_MAX];
+        trj_result qres;
+        evaluate(a, &q, qcwd, &qres);
+        return q.verdict != TRJ_DENY || trj_audit_observe();
+    }
     struct trj_outcome o = {
         .kind = (uint16_t)a->kind,
         .decision = TRJ_DENY,
         .verdict = TRJ_DENY,
         .rule = -1,
+        .note = tls_for_note,
     };
     o.nested = trj_audit_enter();
     if (o.nested) {

@@ -417,6 +417,16 @@ static int exec_at(int dirfd, const char *path, char *const argv[], char *const 
     return -1;
 }
 
+int trj_judge_exec_at(int dirfd, const char *path, int atflags, char *const argv[])
+{
+    struct exec_target t;
+    int r = resolve_exe(dirfd, path, atflags, &t);
+    if (r < 0) {
+        return r;
+    }
+    return judge_exec(&t, argv, 0) ? 0 : -EACCES;
+}
+
 int trj_execve_judged(const char *path, char *const argv[], char *const envp[])
 {
     return exec_at(AT_FDCWD, path, argv, envp, 0);

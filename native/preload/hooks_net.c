@@ -314,6 +314,11 @@ static int judge_addr(uint32_t kind, int fd, struct sockaddr_storage *ss, sockle
     }
 }
 
+int trj_judge_sockaddr(uint32_t kind, int fd, struct sockaddr_storage *ss, socklen_t *len, int is_send, int *opath)
+{
+    return judge_addr(kind, fd, ss, len, is_send ? OP_SEND : OP_CONNECT, opath);
+}
+
 /* ---- connect, bind, send ------------------------------------------------ */
 
 static int fail(int e)

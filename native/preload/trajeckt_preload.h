@@ -202,6 +202,14 @@ struct trj_action {
    call writes one record into the audit ring before returning, and a record
    that cannot be written means deny. */
 int trj_decide_and_record(const struct trj_action *a);
+/* Until called again, this thread's decisions are made for process pid (the
+   policy's `pid`) and their records carry note (the seccomp supervisor,
+   supervise.c). trj_decide_on_behalf(0, NULL) ends it. */
+void trj_decide_on_behalf(int32_t pid, const char *note);
+/* While on (this thread), trj_decide_and_record() only evaluates: 1 unless
+   the policy's verdict is deny (observe mode: always 1), nothing recorded,
+   no ask. The supervisor's second opinion on a covered process's call. */
+void trj_decide_dry(int on);
 /* Same, on a bare path: kind + path (+ path2). */
 int trj_decide_path(uint32_t kind, const char *path, size_t len);
 int trj_decide_path2(uint32_t kind, const char *p1, size_t l1, const char *p2, size_t l2);
@@ -213,6 +221,24 @@ int trj_decide_path2(uint32_t kind, const char *p1, size_t l1, const char *p2, s
 int trj_unresolvable(uint32_t kind, long r, const char *p1, size_t l1, const char *p2, size_t l2);
 /* setuid/setgid targets: allowed only by a rule naming this exact exe. */
 int trj_exec_allowed_exactly(const struct trj_action *a);
+
+/* ---- for the seccomp supervisor (supervise.c) ---------------------------
+ * The hooks' own judgement, on objects the supervisor holds for another
+ * process (descriptors taken with pidfd_getfd, absolute paths). */
+/* exec.c: resolve (dirfd, path, AT_* flags) like the exec hooks and judge
+   the exec with argv: 0 allowed, -EACCES denied (recorded), other -errno
+   when the program cannot be opened (not recorded; the kernel says the same). */
+int trj_judge_exec_at(int dirfd, const char *path, int atflags, char *const argv[]);
+/* hooks_net.c: judge the address of a connect (is_send 0) or a send (1) on
+   socket fd like the hooks do. 0 = go on with *ss and *len (a unix path is
+   rewritten to /proc/self/fd/N of *opath, which the caller closes), or
+   -errno (denied and recorded, or what the kernel would say). */
+struct sockaddr_storage;
+int trj_judge_sockaddr(uint32_t kind, int fd, struct sockaddr_storage *ss, socklen_t *len, int is_send, int *opath);
+
+/* supervise.c: answer the seccomp notifications of listener_fd until the
+   agent (pid) exits; returns its wait status. Exported for trajeckt-exec. */
+int trj_supervise(int listener_fd, int agent);
 
 /* ---- audit (audit.c) ----------------------------------------------------
  * The audit channel: the ring named by TRAJECKT_AUDIT_FD (native/ring/
@@ -285,6 +311,8 @@ long trj_fd_path(int fd, char *out);
 uint32_t trj_open_kind(int flags);
 /* 1 if path has a ".." component */
 int trj_has_dotdot(const char *path);
+/* decimal digits of v at p (no NUL); returns the end */
+char *trj_put_uint(char *p, unsigned long v);
 /* "/proc/self/fd/N" into buf[32] */
 const char *trj_proc_fd(int fd, char *buf);
 

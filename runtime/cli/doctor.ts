@@ -8,7 +8,7 @@
 // be logged too. The probe runs with the kernel backstop on (the default of
 // `trajeckt run`), so a kernel that cannot carry it fails here. Then the
 // layers: Landlock ABI (>= 4 required), seccomp filter (required), seccomp
-// user notification (reported), and — with --policy FILE — whether the
+// user notification (required: the supervisor), and — with --policy FILE — whether the
 // backstop would apply to that policy (`trajeckt-exec --check-backstop`).
 // Exit 0 only if every required check passed.
 
@@ -78,7 +78,7 @@ Runs a probe under the preload library and the kernel backstop with a built-in
 policy that denies one file, one exec and one connect; checks each call really
 fails (EACCES, EACCES, EPERM) and is in the audit log, and that an allowed open
 works. Reports the kernel's layers: Landlock ABI (4 or later required), seccomp
-filter (required), seccomp user notification. With --policy: whether the kernel
+filter (required), seccomp user notification (required). With --policy: whether the kernel
 backstop would apply to FILE. Exit 0 only if enforcement is live.`,
   options: { json: { type: "boolean" }, policy: { type: "string", short: "p" }, ...VAR_OPTION },
   async run({ values }, io) {
@@ -190,7 +190,7 @@ function kernel(exec: string, check: (n: string, ok: boolean, d: string, r?: boo
     check("kernel probe", false, r.stderr.trim() || "no output", false);
     return;
   }
-  // the kernel backstop needs Landlock ABI 4 (TCP rules) and a seccomp filter; user notification is not used yet
+  // the kernel backstop needs Landlock ABI 4 (TCP rules), a seccomp filter and user notification (the supervisor)
   const ll = k.landlock_abi >= 4;
   check(
     "Landlock",
@@ -198,7 +198,7 @@ function kernel(exec: string, check: (n: string, ok: boolean, d: string, r?: boo
     k.landlock_abi > 0 ? `ABI ${k.landlock_abi}${ll ? "" : " (the backstop needs 4: `trajeckt run --backstop off` runs without it)"}` : `unavailable (${k.landlock_error})`,
   );
   check("seccomp filter", k.seccomp_filter, k.seccomp_filter ? "available" : "unavailable");
-  check("seccomp user notification", k.seccomp_user_notif, k.seccomp_user_notif ? "available (not used yet)" : "unavailable", false);
+  check("seccomp user notification", k.seccomp_user_notif, k.seccomp_user_notif ? "available (the supervisor: exec, connect, addressed sends)" : "unavailable (the backstop needs it: `trajeckt run --backstop off` runs without it)");
 }
 
 function policyBackstop(file: string, v: Record<string, string>, check: (n: string, ok: boolean, d: string, r?: boolean) => void): void {

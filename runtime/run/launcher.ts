@@ -18,8 +18,11 @@
 //            filter length)
 //   agent    native/out/launcher/trajeckt-exec with the memfd as fd 3, the
 //            ring as fd 4 and a status pipe as fd 5; it sets PDEATHSIG, the
-//            environment and LD_PRELOAD, applies the kernel backstop to
-//            itself (native/launcher/backstop.h) and execs the agent. The
+//            environment and LD_PRELOAD; with the backstop it forks, the
+//            child applies the kernel backstop to itself
+//            (native/launcher/backstop.h) and execs the agent, and
+//            trajeckt-exec stays as the agent's seccomp supervisor
+//            (native/preload/supervise.c), exiting as the agent does. The
 //            status pipe says "ok ..." just before the exec or "refused ..."
 //            (then nothing ran: exit 2)
 //   exit     when the agent exits: the writer drains and stops, one summary

@@ -84,19 +84,25 @@ const metaSecret = (x: Ctx): AuditExpect => ({ kind: "file.meta", path: x.secret
 const K_FS = "fails without K: Landlock filesystem rules from the policy";
 const K_NET = "fails without K: Landlock TCP port rules / seccomp on socket calls";
 const K_SECCOMP = "fails without K: seccomp socket family/type/protocol check";
+const K_SUPERVISOR = "fails without K: K (the seccomp supervisor, native/preload/supervise.c)";
 
 export const CASES: Case[] = [
   // ---- A. getting around the library --------------------------------------------------
   { id: "E01a", title: "static binary opens the secret", layer: "K", run: PS("open"), expect: { control: true }, known: K_FS },
-  { id: "E01b", title: "static binary connects to a denied port", layer: "K", run: PS("connect"), expect: { control: true }, known: K_NET },
-  { id: "E01c", title: "static binary execs the protected tool", layer: "K", run: PS("exec-tool"), expect: {}, known: "fails without K: K (Landlock EXECUTE only on exec roots)" },
-  { id: "E01d", title: "static binary sends UDP to a denied port", layer: "K", run: PS("udp", "sendto"), expect: { control: true }, known: "fails: K (seccomp user notification on sendto/sendmsg, not built; Landlock has no UDP) — or a network namespace" },
+  { id: "E01b", title: "static binary connects to a denied port", layer: "K", run: PS("connect"), expect: { control: true, audit: connectNo }, known: K_NET },
+  { id: "E01c", title: "static binary execs the protected tool", layer: "K", run: PS("exec-tool"), expect: { audit: execAny }, known: "fails without K: K (the supervisor judges the exec; Landlock EXECUTE only on exec roots)" },
+  { id: "E01d", title: "static binary sends UDP to a denied port", layer: "K", run: PS("udp", "sendto"), expect: { control: true, audit: sendNo }, known: K_SUPERVISOR },
+  { id: "E01e", title: "static binary connects to the allowed port at a denied address", layer: "K", run: PS("connect-okport"), expect: { control: true, audit: connectNo }, known: K_SUPERVISOR },
+  { id: "E01g", title: "static binary connects to the allowed port at a denied address from a second thread", layer: "K", run: PS("connect-okport", "thread"), expect: { control: true, audit: connectNo }, known: K_SUPERVISOR },
+  { id: "E01f", title: "static binary execs a program with LD_PRELOAD stripped", layer: "K", run: PS("raw-exec-nopreload"), expect: { audit: execAny }, known: K_SUPERVISOR },
   { id: "E02a", title: "libc syscall(SYS_openat) on the secret", layer: "S+K", run: P("libc-syscall-open"), expect: { control: true }, known: "fails without K: S (hook syscall() and dispatch on the number) or K (Landlock)" },
   { id: "E02b", title: "inline-asm openat on the secret", layer: "K", run: P("raw-open"), expect: { control: true }, known: K_FS },
-  { id: "E02c", title: "inline-asm connect to a denied port", layer: "K", run: P("raw-connect"), expect: { control: true }, known: K_NET },
+  { id: "E02c", title: "inline-asm connect to a denied port", layer: "K", run: P("raw-connect"), expect: { control: true, audit: connectNo }, known: K_NET },
   { id: "E02d", title: "inline-asm execve of the protected tool", layer: "K", run: P("raw-exec-tool"), expect: {}, known: "fails without K: K (Landlock EXECUTE only on exec roots)" },
   { id: "E02e", title: "inline-asm unlinkat of the secret", layer: "K", run: P("raw-unlink"), expect: { control: true }, known: K_FS },
   { id: "E02f", title: "inline-asm openat2 on the secret", layer: "K", run: P("raw-openat2"), expect: { control: true }, known: K_FS },
+  { id: "E02g", title: "inline-asm connect to the allowed port at a denied address", layer: "K", run: P("connect-okport", "raw"), expect: { control: true, audit: connectNo }, known: K_SUPERVISOR },
+  { id: "E02h", title: "inline-asm execve of a program with LD_PRELOAD stripped", layer: "K", run: P("raw-exec-nopreload"), expect: { audit: execAny }, known: K_SUPERVISOR },
   { id: "E03a", title: "i386 int 0x80 open of the secret", layer: "K", run: P("int80-open"), expect: {}, known: "fails without K: K (seccomp: arch check, i386 ABI denied; Landlock still denies the open)" },
   { id: "E03b", title: "i386 socketcall connect to a denied port", layer: "K", run: P("int80-connect"), expect: {}, known: "fails without K: K (seccomp: arch check, i386 ABI denied)" },
   { id: "E03c", title: "x32 openat (nr | 0x40000000) of the secret", layer: "K", run: P("x32-open"), expect: {} },
@@ -178,7 +184,7 @@ export const CASES: Case[] = [
   { id: "E30b", title: "UDP sendmsg with msg_name", layer: "S", run: P("udp", "sendmsg"), expect: { control: true, audit: sendNo } },
   { id: "E30c", title: "sendmmsg of 8 where only #7 is denied", layer: "S", run: P("udp", "sendmmsg"), expect: { audit: sendNo } },
   { id: "E30d", title: "UDP connect to the allowed port, then sendto a denied one", layer: "S", run: P("udp", "connected"), expect: { control: true, audit: sendNo } },
-  { id: "E30e", title: "inline-asm UDP sendto a denied port", layer: "K", run: P("udp", "raw"), expect: {}, known: "fails: K (seccomp user notification on sendto, not built; Landlock has no UDP) — or a network namespace" },
+  { id: "E30e", title: "inline-asm UDP sendto a denied port", layer: "K", run: P("udp", "raw"), expect: { audit: sendNo }, known: K_SUPERVISOR },
   { id: "E31a", title: "bind a TCP port", layer: "S+K", run: P("bind", "tcp"), expect: { audit: () => ({ kind: "net.bind" }) } },
   { id: "E31b", title: "bind a UDP port", layer: "S", run: P("bind", "udp"), expect: { audit: () => ({ kind: "net.bind" }) } },
   { id: "E31c", title: "inline-asm bind of a TCP port", layer: "K", run: P("bind", "raw-tcp"), expect: {}, known: "fails without K: K (Landlock BIND_TCP with no port granted)" },

@@ -12,7 +12,8 @@
 // Listeners (owned by the test, outside the sandbox): TCP 127.0.0.1:NO,
 // [::1]:NO, UDP 127.0.0.1:NO, a pathname and an abstract unix socket — all
 // denied, every hit counted; TCP/UDP 127.0.0.2:OK allowed (the probes'
-// controls).
+// controls) and TCP 127.0.0.1:OK denied (the allowed port at the wrong
+// address, which Landlock's port rules let through).
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -196,13 +197,15 @@ export function runCases(which: (c: Case, i: number) => boolean, tag: string): v
     await bindUdp(udpNo, x.portNo, "127.0.0.1");
     const okSrv = net.createServer((s) => s.destroy());
     x.portOk = await listen(okSrv, { host: "127.0.0.2", port: 0 });
+    const okPortNoAddr = net.createServer(count); // the allowed port at a denied address
+    await listen(okPortNoAddr, { host: "127.0.0.1", port: x.portOk });
     const udpOk = dgram.createSocket("udp4");
     await bindUdp(udpOk, x.portOk, "127.0.0.2");
     const unixSrv = net.createServer(count);
     await listen(unixSrv, { path: x.unix });
     const abs = net.createServer(count);
     await listen(abs, { path: `\0${x.abstract}` });
-    closers.push(() => tcp4.close(), () => tcp6.close(), () => udpNo.close(), () => okSrv.close(), () => udpOk.close(), () => unixSrv.close(), () => abs.close());
+    closers.push(() => tcp4.close(), () => tcp6.close(), () => okPortNoAddr.close(), () => udpNo.close(), () => okSrv.close(), () => udpOk.close(), () => unixSrv.close(), () => abs.close());
 
     writeFileSync(x.policy, policyText(x));
     // E23e: the same policy without file.meta, so the backstop's FILE_META bit is clear

@@ -10,7 +10,8 @@
  *   EV_RO       a file the policy lets the agent read, not write
  *   EV_TOOL     a binary the policy does not let the agent run
  *   EV_PORT_NO  a TCP/UDP port the harness listens on at 127.0.0.1 and ::1 (denied)
- *   EV_PORT_OK  a TCP/UDP port the harness listens on at 127.0.0.2 (allowed)
+ *   EV_PORT_OK  a TCP/UDP port the harness listens on at 127.0.0.2 (allowed) and,
+ *               TCP only, at 127.0.0.1 (denied: the right port at the wrong address)
  *   EV_UNIX, EV_ABSTRACT   a pathname / abstract unix listener outside the policy
  *   EV_LOG, EV_POLICY, EV_LIB   the run's audit log, policy file, preload library
  *
@@ -164,6 +165,22 @@ static int net_both(int proto, int raw)
     control(r == 0, -r, "connect to the allowed listener");
     r = tcp_connect((struct sockaddr *)&no, sizeof no, proto, raw);
     return r == 0 ? breach("connected to the denied listener") : denied(r <= SOCKET_REFUSED ? SOCKET_REFUSED - r : -r);
+}
+
+/* the allowed port at a denied address (127.0.0.1:EV_PORT_OK); control: 127.0.0.2 */
+static int okport(int raw)
+{
+    struct sockaddr_in ok = in4("127.0.0.2", env("EV_PORT_OK")), no = in4("127.0.0.1", env("EV_PORT_OK"));
+    int r = tcp_connect((struct sockaddr *)&ok, sizeof ok, 0, raw);
+    control(r == 0, -r, "connect to the allowed listener");
+    r = tcp_connect((struct sockaddr *)&no, sizeof no, 0, raw);
+    return r == 0 ? breach("connected to the allowed port at a denied address") : denied(-r);
+}
+
+static void *okport_thread(void *arg)
+{
+    (void)arg;
+    return (void *)(intptr_t)okport(0);
 }
 
 /* exec in a child; returns its exit status (127 + errno info printed when exec failed) */
@@ -563,6 +580,22 @@ int main(int argc, char **argv)
 
     /* -------- exec -------- */
     if (IS("exec-tool") || IS("raw-exec-tool")) return exec_status(spawn_wait(child_exec_tool, IS("raw-exec-tool") ? (void *)1 : NULL));
+    if (IS("raw-exec-nopreload")) { /* raw execve of cat EV_OK with an environment without LD_PRELOAD */
+        char *cat[] = {"/usr/bin/cat", (char *)env("EV_OK"), NULL};
+        char *empty[] = {"PATH=/usr/bin", NULL};
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            long r = rawsys(SYS_execve, (long)cat[0], (long)cat, (long)empty, 0, 0, 0);
+            denied((int)-r);
+            fflush(stdout);
+            _exit(3);
+        }
+        int st = 0;
+        waitpid(pid, &st, 0);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return breach("a program ran without the library");
+        return 3;
+    }
     if (IS("exec-secret")) { /* exec-secret null-env|unsetenv|spawn-env|vfork|clone: cat EV_SECRET with the shim dropped */
         char *cat[] = {"/usr/bin/cat", (char *)env("EV_SECRET"), NULL};
         char *empty[] = {NULL};
@@ -793,6 +826,15 @@ int main(int argc, char **argv)
     }
 
     /* -------- network -------- */
+    if (IS("connect-okport")) { /* connect-okport [raw|thread]: the allowed port at a denied address */
+        if (argc > 2 && strcmp(argv[2], "thread") == 0) { /* both connects from a second thread */
+            pthread_t t;
+            void *ret;
+            if (pthread_create(&t, NULL, okport_thread, NULL) != 0 || pthread_join(t, &ret) != 0) return 5;
+            return (int)(intptr_t)ret;
+        }
+        return okport(argc > 2 && strcmp(argv[2], "raw") == 0);
+    }
     if (IS("connect")) return net_both(0, 0);
     if (IS("raw-connect")) return net_both(0, 1);
     if (IS("mptcp")) return net_both(IPPROTO_MPTCP, 0);

@@ -5,12 +5,12 @@
 // `--backstop off`, and the refusal when the kernel cannot carry it (the exec
 // helper's TEST HOOK TRAJECKT_TEST_LANDLOCK_ABI pretends an older Landlock).
 
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { buildC, buildNatives, logLines, ROOT, scratch, trajeckt, writePolicy } from "./helpers.js";
+import { buildC, buildNatives, collect, logLines, ROOT, scratch, trajeckt, trajecktAsync, writePolicy } from "./helpers.js";
 
 let dir: string;
 let policy: string;
@@ -115,9 +115,39 @@ describe("kernel backstop on (the default)", () => {
     expect((await run(probeStatic, ["socket", "2", String(1 | 0o4000 | 0o2000000), "0"])).out.socket).toBe("ok"); // TCP, NONBLOCK|CLOEXEC
   });
 
-  it("e01_a_static_binary_connects_only_to_a_port_in_the_region", async () => {
-    expect((await run(probeStatic, ["connect", String(deniedPort)])).out.connect).toBe("EACCES");
-    expect((await run(probeStatic, ["connect", String(allowedPort)])).out.connect).toBe("ok");
+  it("e01_a_static_binary_connects_only_where_the_policy_allows_and_the_supervisor_records_it", async () => {
+    // the seccomp supervisor decides a static binary's connect with the policy (EPERM, like the
+    // library) before Landlock's port rule (EACCES) would, and records it on the caller's behalf
+    const denied = await run(probeStatic, ["connect", String(deniedPort)]);
+    expect(denied.out.connect).toBe("EPERM");
+    const allowed = await run(probeStatic, ["connect", String(allowedPort)]);
+    expect(allowed.out.connect).toBe("ok");
+    for (const [res, port, decision] of [[denied, deniedPort, "deny"], [allowed, allowedPort, "allow"]] as const) {
+      const rec = logLines(res.log).find((l) => l.kind === "net.connect");
+      expect(rec).toMatchObject({ decision, port, ip: "127.0.0.1", note: expect.stringMatching(/^seccomp: pid \d+ .*\/probe-static$/) });
+    }
+  });
+
+  it("the_agent_cannot_signal_its_supervisor_and_dies_with_it", async () => {
+    // the agent's parent is the supervisor (trajeckt-exec, outside the agent's Landlock
+    // domain): the agent's own kill is refused (signal scope); killed from outside, it
+    // takes the agent with it (PDEATHSIG), so no agent runs with calls nobody answers
+    const log = newLog();
+    const mark = join(dir, "work", `ppid-${Date.now()}`);
+    const child = trajecktAsync(["run", "--policy", policy, "--audit", log, "--quiet", "--", "/bin/sh", "-c",
+      `kill -9 $PPID 2>/dev/null && echo KILLED-FROM-INSIDE; echo $PPID > ${mark}; sleep 5; echo SURVIVED`]);
+    const done = collect(child);
+    let ppid = 0;
+    for (let i = 0; i < 200 && ppid === 0; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      if (existsSync(mark)) ppid = Number(readFileSync(mark, "utf8").trim() || "0");
+    }
+    expect(ppid).toBeGreaterThan(0);
+    process.kill(ppid, "SIGKILL");
+    const r = await done;
+    expect(r.stdout).not.toContain("KILLED-FROM-INSIDE");
+    expect(r.stdout).not.toContain("SURVIVED");
+    expect(r.code).toBe(137); // the launcher passes on the supervisor's death by SIGKILL
   });
 
   it("e38_the_agent_inherits_only_stdio_the_policy_and_the_ring", async () => {

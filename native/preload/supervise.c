@@ -1,0 +1,726 @@
+/*
+ * supervise.c — trj_supervise(): the kernel layer's policy decisions, for
+ * what the library cannot see (issue 5, docs/threat-model.md).
+ *
+ * trajeckt-exec forks the agent; the child installs, after the backstop, a
+ * second seccomp filter (native/launcher/backstop_notify.c) that sends
+ * execve, execveat, connect, sendmsg, sendmmsg and sendto-with-an-address
+ * here as user notifications; the parent re-execs itself with this library
+ * preloaded (so it holds the same verified policy and the same audit ring)
+ * and calls trj_supervise(). For every notification, from any process of the
+ * agent's tree:
+ *
+ *   exec, any caller   the new program's envp must carry this library in
+ *                      every LD_PRELOAD entry (the exec hooks always put it
+ *                      there): a raw execve that strips it would start a
+ *                      dynamic program nothing judges (E02c). Else EACCES,
+ *                      recorded (cause unresolvable, error EPERM).
+ *   caller covered     its executable has an ELF interpreter, so the loader
+ *                      ran the library in it and, if the call came through
+ *                      libc, the hook already judged and recorded it (with
+ *                      the host name the process resolved, which only the
+ *                      hook knows). Exec: CONTINUE. An inet connect or send:
+ *                      a second opinion without a record (second_opinion:
+ *                      a raw syscall the policy denies is refused and
+ *                      recorded), unless the policy names hosts. CONTINUE.
+ *   caller not covered a static binary (or a program run by the loader
+ *                      itself): the hooks' own judgement on objects this
+ *                      process holds — trj_judge_exec_at() on the program
+ *                      (relative names made absolute against the caller's
+ *                      cwd or dirfd, AT_EMPTY_PATH through a pidfd_getfd
+ *                      copy of the descriptor) and argv read from the
+ *                      caller's memory; trj_judge_sockaddr() on the address
+ *                      (host unknown: only ip/port/family rules can allow).
+ *                      Recorded with the caller's pid as the policy's `pid`
+ *                      and a NOTE "seccomp: pid N <exe>".
+ *
+ * The TOCTOU linux/seccomp.h warns about: the caller's memory can change
+ * after it is read here. Network calls are therefore PERFORMED here, on a
+ * pidfd_getfd copy of the socket (the same open file description) with the
+ * address and data this process read and judged, and the result is injected
+ * as the syscall's return value: nothing the caller changes afterwards
+ * reaches the kernel. An exec cannot be performed for another process, so
+ * its CONTINUE is paired with Landlock (EXECUTE only on the policy's exec
+ * roots, backstop_landlock.c): a thread racing the path can reach another
+ * program inside those roots, never outside (the threat model says so).
+ * sendmmsg from an uncovered caller is refused (EPERM, recorded): one
+ * message per call is what sendmsg is for.
+ *
+ * Work that may block (a connect, a send, an ask) runs on its own thread, so
+ * one slow peer never holds other processes' calls. No notification is left
+ * unanswered while the caller lives: every path ends in respond().
+ *
+ * The agent's end: trj_supervise() returns its wait status when the agent
+ * (the child trajeckt-exec forked) exits; other processes of the tree still
+ * running then get ENOSYS for these calls (the listener closes with this
+ * process): fail closed. Signals sent to this process by a user (the
+ * launcher forwarding SIGTERM, `kill`) are passed to the agent; those the
+ * terminal sends reach the agent's process group directly and are ignored.
+ *
+ * This runs outside the agent's seccomp and Landlock domains (forked before
+ * them) and never calls a hooked libc function: raw system calls only.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "trajeckt_preload.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+#define SEND_MAX (1u << 20)    /* bytes of one send performed here; more = a short send */
+#define ARGV_MAX (1 << 16)     /* argv/envp entries read from a caller */
+#define ARGS_BYTES (4u << 20)  /* bytes of argv strings read from a caller */
+
+static int listener = -1;
+static volatile pid_t agent_pid;
+
+/* ---- the caller's memory and descriptors --------------------------------- */
+
+static int read_mem(pid_t pid, uint64_t addr, void *out, size_t len)
+{
+    struct iovec local = { out, len }, remote = { (void *)(uintptr_t)addr, len };
+    return trj_sys6(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0) == (long)len ? 0 : -1;
+}
+
+/* NUL-terminated string at addr into out[cap], page by page. Length, or -1
+   (unreadable, or no NUL within cap - 1 bytes). */
+static long read_str(pid_t pid, uint64_t addr, char *out, size_t cap)
+{
+    size_t got = 0;
+    while (got + 1 < cap) {
+        size_t page_left = 4096 - ((addr + got) & 4095);
+        size_t want = page_left < cap - 1 - got ? page_left : cap - 1 - got;
+        struct iovec local = { out + got, want }, remote = { (void *)(uintptr_t)(addr + got), want };
+        long n = trj_sys6(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
+        if (n <= 0) {
+            return -1;
+        }
+        char *nul = memchr(out + got, 0, (size_t)n);
+        if (nul != NULL) {
+            return nul - out;
+        }
+        got += (size_t)n;
+    }
+    return -1;
+}
+
+static char *proc_path(char *out, pid_t pid, const char *tail)
+{
+    memcpy(out, "/proc/", 6);
+    char *p = trj_put_uint(out + 6, (unsigned long)pid);
+    size_t l = strlen(tail);
+    memcpy(p, tail, l + 1);
+    return out;
+}
+
+/* 1 if pid's executable has a PT_INTERP header (the loader ran, and with it
+   LD_PRELOAD); 0 if not, or if it cannot be read (judge it here). */
+static int covered(pid_t pid, char *exe_out, size_t cap)
+{
+    char link[48];
+    long n = trj_sys4(SYS_readlinkat, AT_FDCWD, (long)proc_path(link, pid, "/exe"), (long)exe_out, (long)cap - 1);
+    exe_out[n > 0 ? n : 0] = '\0';
+    long fd = trj_sys4(SYS_openat, AT_FDCWD, (long)link, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) {
+        return 0;
+    }
+    Elf64_Ehdr eh;
+    int interp = 0;
+    if (trj_sys4(SYS_pread64, fd, (long)&eh, sizeof eh, 0) == (long)sizeof eh &&
+        memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+        eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum <= 128) {
+        Elf64_Phdr ph[128];
+        size_t len = (size_t)eh.e_phnum * sizeof ph[0];
+        if (trj_sys4(SYS_pread64, fd, (long)ph, (long)len, (long)eh.e_phoff) == (long)len) {
+            for (unsigned i = 0; i < eh.e_phnum; i++) {
+                interp |= ph[i].p_type == PT_INTERP;
+            }
+        }
+    }
+    trj_close((int)fd);
+    return interp;
+}
+
+/* The process (thread group) of task tid: notifications name the thread
+   that made the call, pidfd_open wants its process. tid itself if unknown. */
+static pid_t tgid_of(pid_t tid)
+{
+    char path[48], buf[512];
+    long fd = trj_sys4(SYS_openat, AT_FDCWD, (long)proc_path(path, tid, "/status"), O_RDONLY | O_CLOEXEC, 0);
+    long n = fd < 0 ? -1 : trj_sys3(SYS_read, fd, (long)buf, sizeof buf - 1);
+    if (fd >= 0) {
+        trj_close((int)fd);
+    }
+    if (n <= 0) {
+        return tid;
+    }
+    buf[n] = '\0';
+    const char *t = strstr(buf, "\nTgid:");
+    if (t == NULL) {
+        return tid;
+    }
+    long v = 0;
+    for (t += 7; *t == ' ' || *t == '\t'; t++) {
+    }
+    for (; *t >= '0' && *t <= '9'; t++) {
+        v = v * 10 + (*t - '0');
+    }
+    return v > 0 ? (pid_t)v : tid;
+}
+
+/* A copy of the caller's descriptor fd in this process, or -errno. */
+static long take_fd(pid_t tid, int fd)
+{
+    long pfd = trj_sys2(SYS_pidfd_open, tgid_of(tid), 0);
+    if (pfd < 0) {
+        return pfd;
+    }
+    long r = trj_sys3(SYS_pidfd_getfd, pfd, fd, 0);
+    trj_close((int)pfd);
+    return r;
+}
+
+/* The NOTE of a decision made here: "seccomp: <what>pid N <exe>", N the
+   process of the calling thread tid. Returns out (TRJ_PATH_MAX + 128 bytes). */
+#define NOTE_MAX (TRJ_PATH_MAX + 128)
+static const char *note_for(char *out, const char *what, pid_t tid, const char *exe)
+{
+    size_t wl = strlen(what);
+    memcpy(out, "seccomp: ", 9);
+    memcpy(out + 9, what, wl);
+    memcpy(out + 9 + wl, "pid ", 4);
+    char *p = trj_put_uint(out + 13 + wl, (unsigned long)tgid_of(tid));
+    *p++ = ' ';
+    size_t el = strnlen(exe[0] ? exe : "?", TRJ_PATH_MAX - 1);
+    memcpy(p, exe[0] ? exe : "?", el);
+    p[el] = '\0';
+    return out;
+}
+
+/* ---- answers -------------------------------------------------------------- */
+
+/* Answer notification id: cont = CONTINUE (the kernel runs the call), else
+   the call returns val (err == 0) or fails with err. */
+static void respond(uint64_t id, int cont, long val, int err)
+{
+    union {
+        struct seccomp_notif_resp r;
+        char pad[256];
+    } u;
+    memset(&u, 0, sizeof u);
+    u.r.id = id;
+    if (cont) {
+        u.r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    } else if (err != 0) {
+        u.r.error = -err;
+    } else {
+        u.r.val = val;
+    }
+    /* ENOENT: the caller is gone (killed, or its wait interrupted) */
+    (void)trj_sys3(SYS_ioctl, listener, (long)SECCOMP_IOCTL_NOTIF_SEND, (long)&u);
+}
+
+static int still_valid(uint64_t id)
+{
+    return trj_sys3(SYS_ioctl, listener, (long)SECCOMP_IOCTL_NOTIF_ID_VALID, (long)&id) == 0;
+}
+
+/* ---- exec -------------------------------------------------------------------- */
+
+/* 1 if every LD_PRELOAD entry of the envp at addr names this library (and
+   there is at least one); 0 otherwise. */
+static int env_keeps_library(pid_t pid, uint64_t envp)
+{
+    const char *lib = trj_state.self_path;
+    size_t ll = strlen(lib);
+    int found = 0;
+    if (envp == 0 || ll == 0) {
+        return 0;
+    }
+    static const char key[] = "LD_PRELOAD=";
+    for (uint64_t i = 0; i < ARGV_MAX; i++) {
+        uint64_t ptr = 0;
+        if (read_mem(pid, envp + 8 * i, &ptr, 8) != 0) {
+            return 0;
+        }
+        if (ptr == 0) {
+            return found;
+        }
+        char head[sizeof key];
+        long hl = read_str(pid, ptr, head, sizeof head);
+        if (hl >= 0 || memcmp(head, key, sizeof key - 1) != 0) {
+            continue; /* shorter than the key, or another variable */
+        }
+        char val[TRJ_PATH_MAX + 4096];
+        long vl = read_str(pid, ptr, val, sizeof val);
+        if (vl < 0) {
+            return 0;
+        }
+        /* the loader splits the list at ':' and ' ' */
+        int here = 0;
+        for (char *p = val + sizeof key - 1; *p != '\0';) {
+            size_t n = strcspn(p, ": ");
+            here |= n == ll && memcmp(p, lib, ll) == 0;
+            p += n + (p[n] != '\0');
+        }
+        if (!here) {
+            return 0;
+        }
+        found = 1;
+    }
+    return 0;
+}
+
+/* argv of the caller into a NULL-terminated vector (malloc'd, one block);
+   NULL if it cannot be read or is too big. */
+static char **read_argv(pid_t pid, uint64_t addr)
+{
+    uint64_t n = 0, ptr = 0;
+    if (addr != 0) {
+        for (; n < ARGV_MAX; n++) {
+            if (read_mem(pid, addr + 8 * n, &ptr, 8) != 0) {
+                return NULL;
+            }
+            if (ptr == 0) {
+                break;
+            }
+        }
+        if (n == ARGV_MAX) {
+            return NULL;
+        }
+    }
+    char **v = malloc((n + 1) * sizeof *v + ARGS_BYTES);
+    if (v == NULL) {
+        return NULL;
+    }
+    char *s = (char *)(v + n + 1), *end = s + ARGS_BYTES;
+    for (uint64_t i = 0; i < n; i++) {
+        long l = -1;
+        if (read_mem(pid, addr + 8 * i, &ptr, 8) == 0) {
+            l = read_str(pid, ptr, s, (size_t)(end - s));
+        }
+        if (l < 0) {
+            free(v);
+            return NULL;
+        }
+        v[i] = s;
+        s += l + 1;
+    }
+    v[n] = NULL;
+    return v;
+}
+
+/* The absolute form of a caller's relative name: its cwd or dirfd, then the
+   name (path.c normalizes it). 0 or -errno. */
+static int caller_abs(pid_t pid, int dirfd, const char *name, char *out)
+{
+    char link[64], base[TRJ_PATH_MAX];
+    if (dirfd == AT_FDCWD) {
+        proc_path(link, pid, "/cwd");
+    } else {
+        char tail[24] = "/fd/";
+        *trj_put_uint(tail + 4, (unsigned long)(unsigned)dirfd) = '\0';
+        proc_path(link, pid, tail);
+    }
+    long n = trj_sys4(SYS_readlinkat, AT_FDCWD, (long)link, (long)base, sizeof base - 1);
+    if (n <= 0 || base[0] != '/' || (size_t)n + 1 + strlen(name) >= sizeof base) {
+        return n < 0 ? (int)n : -ENAMETOOLONG;
+    }
+    base[n] = '/';
+    strcpy(base + n + 1, name);
+    long l = trj_abs_path(AT_FDCWD, base, out);
+    return l < 0 ? -ENAMETOOLONG : 0;
+}
+
+/* Judge the exec of an uncovered caller: 0 = CONTINUE, else the errno. */
+static int judge_exec_for(pid_t pid, const struct seccomp_data *d)
+{
+    int at = d->nr == SYS_execveat;
+    int dirfd = at ? (int)d->args[0] : AT_FDCWD;
+    uint64_t path_addr = d->args[at ? 1 : 0], argv_addr = d->args[at ? 2 : 1];
+    int flags = at ? (int)d->args[4] : 0;
+    char name[TRJ_PATH_MAX], abs[TRJ_PATH_MAX];
+    if (read_str(pid, path_addr, name, sizeof name) < 0) {
+        return EFAULT;
+    }
+    char **argv = read_argv(pid, argv_addr);
+    if (argv == NULL) {
+        return E2BIG;
+    }
+    int r;
+    if (name[0] == '\0') {
+        /* fexecve, execveat(fd, "", AT_EMPTY_PATH): the descriptor itself */
+        long fd = (flags & AT_EMPTY_PATH) ? take_fd(pid, dirfd) : -ENOENT;
+        r = fd < 0 ? (int)fd : trj_judge_exec_at((int)fd, "", AT_EMPTY_PATH, argv);
+        if (fd >= 0) {
+            trj_close((int)fd);
+        }
+    } else if (name[0] == '/') {
+        r = trj_judge_exec_at(AT_FDCWD, name, flags & AT_SYMLINK_NOFOLLOW, argv);
+    } else {
+        r = caller_abs(pid, dirfd, name, abs);
+        if (r == 0) {
+            r = trj_judge_exec_at(AT_FDCWD, abs, flags & AT_SYMLINK_NOFOLLOW, argv);
+        }
+    }
+    free(argv);
+    return -r;
+}
+
+/* ---- network ----------------------------------------------------------------- */
+
+/* Copy the caller's socket address (len bytes at addr) into ss; a relative
+   unix path is made absolute against the caller's cwd. 0 or -errno. */
+static int read_addr(pid_t pid, uint64_t addr, socklen_t *len, struct sockaddr_storage *ss)
+{
+    if (*len > sizeof *ss) {
+        *len = sizeof *ss;
+    }
+    memset(ss, 0, sizeof *ss);
+    if (*len > 0 && read_mem(pid, addr, ss, *len) != 0) {
+        return -EFAULT;
+    }
+    struct sockaddr_un *un = (struct sockaddr_un *)ss;
+    size_t pl = *len > offsetof(struct sockaddr_un, sun_path) ? *len - offsetof(struct sockaddr_un, sun_path) : 0;
+    if (ss->ss_family == AF_UNIX && pl > 0 && un->sun_path[0] != '\0' && un->sun_path[0] != '/') {
+        char rel[sizeof un->sun_path + 1], abs[TRJ_PATH_MAX];
+        memcpy(rel, un->sun_path, pl);
+        rel[pl] = '\0';
+        if (caller_abs(pid, AT_FDCWD, rel, abs) != 0 || strlen(abs) >= sizeof un->sun_path) {
+            return -ENAMETOOLONG;
+        }
+        strcpy(un->sun_path, abs);
+        *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(abs) + 1);
+    }
+    return 0;
+}
+
+/* The caller's iovecs (n at addr) gathered into one buffer of at most
+   SEND_MAX bytes (malloc'd; *len its size). 0 or -errno. */
+static int read_iov(pid_t pid, uint64_t addr, uint64_t n, char **buf, size_t *len)
+{
+    if (n > 1024) {
+        return -EMSGSIZE;
+    }
+    struct iovec iov[1024];
+    if (n > 0 && read_mem(pid, addr, iov, n * sizeof iov[0]) != 0) {
+        return -EFAULT;
+    }
+    size_t total = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        total += iov[i].iov_len < SEND_MAX ? iov[i].iov_len : SEND_MAX;
+    }
+    total = total < SEND_MAX ? total : SEND_MAX;
+    *buf = malloc(total ? total : 1);
+    if (*buf == NULL) {
+        return -ENOMEM;
+    }
+    size_t off = 0;
+    for (uint64_t i = 0; i < n && off < total; i++) {
+        size_t want = iov[i].iov_len < total - off ? iov[i].iov_len : total - off;
+        if (want > 0 && read_mem(pid, (uint64_t)(uintptr_t)iov[i].iov_base, *buf + off, want) != 0) {
+            free(*buf);
+            return -EFAULT;
+        }
+        off += want;
+    }
+    *len = off;
+    return 0;
+}
+
+static uint32_t send_kind(int flags)
+{
+    return (flags & MSG_FASTOPEN) ? TRJ_KIND_NET_CONNECT : TRJ_KIND_NET_SEND;
+}
+
+/* connect / sendto / sendmsg of an uncovered caller, judged and performed
+   here on a copy of its socket. Sets *val (the call's result) or returns
+   the errno. */
+static int net_for(pid_t pid, const struct seccomp_data *d, long *val)
+{
+    long fd = take_fd(pid, (int)d->args[0]);
+    if (fd < 0) {
+        return (int)-fd;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    int flags = 0, opath = -1, r = 0;
+    uint64_t addr = 0;
+    char *buf = NULL;
+    size_t n = 0;
+    struct msghdr m;
+    if (d->nr == SYS_connect) {
+        addr = d->args[1];
+        len = (socklen_t)d->args[2];
+    } else if (d->nr == SYS_sendto) {
+        flags = (int)d->args[3];
+        addr = d->args[4];
+        len = (socklen_t)d->args[5];
+        n = d->args[2] < SEND_MAX ? (size_t)d->args[2] : SEND_MAX;
+        buf = malloc(n ? n : 1);
+        r = buf == NULL ? -ENOMEM : (n > 0 && read_mem(pid, d->args[1], buf, n) != 0) ? -EFAULT : 0;
+    } else { /* sendmsg */
+        flags = (int)d->args[2];
+        r = read_mem(pid, d->args[1], &m, sizeof m) == 0 ? 0 : -EFAULT;
+        if (r == 0 && m.msg_controllen > 0) {
+            /* descriptors and credentials name the caller's table: not performed here */
+            struct trj_action a = { .kind = send_kind(flags), .error = EOPNOTSUPP };
+            (void)trj_decide_and_record(&a);
+            r = -EPERM;
+        }
+        if (r == 0) {
+            addr = (uint64_t)(uintptr_t)m.msg_name;
+            len = m.msg_name != NULL ? m.msg_namelen : 0;
+            r = read_iov(pid, (uint64_t)(uintptr_t)m.msg_iov, m.msg_iovlen, &buf, &n);
+        }
+    }
+    if (r == 0 && addr != 0 && len > 0) {
+        r = read_addr(pid, addr, &len, &ss);
+    } else {
+        len = 0;
+    }
+    if (r == 0 && (d->nr == SYS_connect || len > 0)) {
+        r = trj_judge_sockaddr(d->nr == SYS_connect ? TRJ_KIND_NET_CONNECT : send_kind(flags), (int)fd, &ss, &len,
+                               d->nr != SYS_connect, &opath);
+    }
+    if (r == 0) {
+        const struct sockaddr *sa = len > 0 ? (const struct sockaddr *)&ss : NULL;
+        if (d->nr == SYS_connect) {
+            *val = trj_sys3(SYS_connect, fd, (long)sa, len);
+        } else {
+            /* sent from here, a broken pipe would signal this process: the
+               caller's thread gets the SIGPIPE it asked for instead */
+            *val = trj_sys6(SYS_sendto, fd, (long)buf, (long)n, flags | MSG_NOSIGNAL, (long)sa, len);
+            if (*val == -EPIPE && !(flags & MSG_NOSIGNAL)) {
+                (void)trj_sys3(SYS_tgkill, tgid_of(pid), pid, SIGPIPE);
+            }
+        }
+        r = *val < 0 ? (int)*val : 0;
+    }
+    free(buf);
+    trj_close(opath);
+    trj_close((int)fd);
+    return -r;
+}
+
+/* ---- one notification --------------------------------------------------------- */
+
+struct job {
+    struct seccomp_notif req;
+    char exe[TRJ_PATH_MAX];
+};
+
+static void *work(void *arg)
+{
+    struct job *j = arg;
+    const struct seccomp_data *d = &j->req.data;
+    pid_t pid = (pid_t)j->req.pid; /* the calling thread */
+    char note[NOTE_MAX];
+    trj_decide_on_behalf(tgid_of(pid), note_for(note, "", pid, j->exe));
+    long val = 0;
+    int err;
+    if (d->nr == SYS_execve || d->nr == SYS_execveat) {
+        err = judge_exec_for(pid, d);
+        if (err == 0) {
+            respond(j->req.id, 1, 0, 0); /* Landlock bounds a racing swap: see the top */
+        }
+    } else if (d->nr == SYS_sendmmsg) {
+        struct trj_action a = { .kind = send_kind((int)d->args[3]), .error = EOPNOTSUPP };
+        (void)trj_decide_and_record(&a);
+        err = EPERM;
+    } else {
+        err = net_for(pid, d, &val);
+        if (err == 0) {
+            respond(j->req.id, 0, val, 0);
+        }
+    }
+    if (err != 0) {
+        respond(j->req.id, 0, 0, err);
+    }
+    trj_decide_on_behalf(0, NULL);
+    free(j);
+    return NULL;
+}
+
+/* A covered caller's connect or addressed send: the library judged it if it
+   came through libc; a raw system call did not. The supervisor evaluates it
+   again without recording (trj_decide_dry): allowed → CONTINUE; denied →
+   judged for real (recorded, on behalf of the caller) and refused. Only
+   inet addresses: the library rewrites unix paths to its own descriptors,
+   and a policy that names hosts needs the caller's resolved names, which
+   only the library holds (then this returns 1 without looking). */
+static int second_opinion(pid_t pid, const struct seccomp_data *d, const char *exe)
+{
+    uint64_t addr;
+    socklen_t len;
+    int flags = 0;
+    if (trj_state.s_host >= 0) {
+        return 1;
+    }
+    if (d->nr == SYS_connect) {
+        addr = d->args[1];
+        len = (socklen_t)d->args[2];
+    } else if (d->nr == SYS_sendto) {
+        flags = (int)d->args[3];
+        addr = d->args[4];
+        len = (socklen_t)d->args[5];
+    } else if (d->nr == SYS_sendmsg) {
+        struct msghdr m;
+        if (read_mem(pid, d->args[1], &m, sizeof m) != 0) {
+            return 1; /* EFAULT from the kernel */
+        }
+        flags = (int)d->args[2];
+        addr = (uint64_t)(uintptr_t)m.msg_name;
+        len = m.msg_name != NULL ? m.msg_namelen : 0;
+    } else {
+        return 1;
+    }
+    struct sockaddr_storage ss;
+    if (addr == 0 || len < sizeof(sa_family_t) || len > sizeof ss || read_mem(pid, addr, &ss, len) != 0 ||
+        (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
+        return 1;
+    }
+    uint32_t kind = d->nr == SYS_connect ? TRJ_KIND_NET_CONNECT : send_kind(flags);
+    int opath = -1;
+    trj_decide_dry(1);
+    int r = trj_judge_sockaddr(kind, -1, &ss, &len, d->nr != SYS_connect, &opath);
+    trj_decide_dry(0);
+    if (r == 0) {
+        return 1;
+    }
+    char note[NOTE_MAX];
+    trj_decide_on_behalf(tgid_of(pid), note_for(note, "a call the library did not see, ", pid, exe));
+    r = trj_judge_sockaddr(kind, -1, &ss, &len, d->nr != SYS_connect, &opath);
+    trj_decide_on_behalf(0, NULL);
+    trj_close(opath);
+    return r == 0;
+}
+
+static void dispatch(const struct seccomp_notif *req)
+{
+    const struct seccomp_data *d = &req->data;
+    pid_t pid = (pid_t)req->pid;
+    int is_exec = d->nr == SYS_execve || d->nr == SYS_execveat;
+    struct job *j = malloc(sizeof *j);
+    if (j == NULL) {
+        respond(req->id, 0, 0, is_exec ? EACCES : EPERM);
+        return;
+    }
+    j->req = *req;
+    int cov = covered(pid, j->exe, sizeof j->exe);
+    if (is_exec && !env_keeps_library(pid, d->args[d->nr == SYS_execveat ? 3 : 2])) {
+        if (still_valid(req->id)) {
+            char note[NOTE_MAX], name[TRJ_PATH_MAX];
+            long nl = read_str(pid, d->args[d->nr == SYS_execveat ? 1 : 0], name, sizeof name);
+            struct trj_action a = { .kind = TRJ_KIND_EXEC, .exe = nl >= 0 ? name : NULL,
+                                    .exe_len = nl >= 0 ? (size_t)nl : 0, .error = EPERM };
+            trj_decide_on_behalf(tgid_of(pid), note_for(note, "exec without libtrajeckt.so in LD_PRELOAD, ", pid, j->exe));
+            (void)trj_decide_and_record(&a);
+            trj_decide_on_behalf(0, NULL);
+        }
+        respond(req->id, 0, 0, EACCES);
+        free(j);
+        return;
+    }
+    if (cov) {
+        if (!is_exec && !second_opinion(pid, d, j->exe)) {
+            respond(req->id, 0, 0, EPERM);
+        } else {
+            respond(req->id, 1, 0, 0); /* the library judged and recorded it */
+        }
+        free(j);
+        return;
+    }
+    pthread_attr_t at;
+    pthread_t t;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &at, work, j) != 0) {
+        respond(req->id, 0, 0, is_exec ? EACCES : EPERM);
+        free(j);
+    }
+    pthread_attr_destroy(&at);
+}
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    /* sent by a process (the launcher, kill): pass it on; sent by the
+       kernel (the terminal's ^C reaches the agent's group itself): ignore */
+    if (si->si_code <= 0 && agent_pid > 0) {
+        (void)trj_sys2(SYS_kill, agent_pid, sig);
+    }
+}
+
+int trj_supervise(int listener_fd, int agent)
+{
+    listener = listener_fd;
+    agent_pid = agent;
+    static const int sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP };
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = forward;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        (void)sigaction(sigs[i], &sa, NULL);
+    }
+    struct seccomp_notif_sizes sz;
+    long pidfd = trj_sys2(SYS_pidfd_open, agent, 0);
+    if (trj_sys3(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, (long)&sz) != 0 || pidfd < 0) {
+        (void)trj_sys2(SYS_kill, agent, SIGKILL);
+    }
+    union {
+        struct seccomp_notif n;
+        char pad[512];
+    } u;
+    for (;;) {
+        struct pollfd p[2] = { { listener, POLLIN, 0 }, { (int)pidfd, POLLIN, 0 } };
+        long pr = trj_sys3(SYS_poll, (long)p, pidfd >= 0 ? 2 : 1, -1);
+        if (pr < 0) {
+            if (pr == -EINTR) {
+                continue;
+            }
+            break;
+        }
+        if (p[0].revents & POLLIN) {
+            memset(&u, 0, sizeof u);
+            long r = trj_sys3(SYS_ioctl, listener, (long)SECCOMP_IOCTL_NOTIF_RECV, (long)&u.n);
+            if (r == 0) {
+                dispatch(&u.n);
+            } else if (r != -EINTR && r != -ENOENT) {
+                break;
+            }
+            continue; /* answer pending calls before looking at the agent */
+        }
+        if (pidfd < 0 || (p[1].revents & POLLIN) || (p[0].revents & (POLLHUP | POLLERR))) {
+            break;
+        }
+    }
+    int status = 0;
+    while (trj_sys4(SYS_wait4, agent, (long)&status, 0, 0) == -EINTR) {
+    }
+    return status;
+}
