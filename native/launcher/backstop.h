@@ -39,6 +39,7 @@ struct bs_plan {
     const char *lib;             /* the preload library, absolute */
     const char *agent;           /* the agent's resolved binary, absolute, or NULL */
     int verbose;                 /* --backstop-verbose: one stderr line per rule */
+    int listener;                /* out: the notification filter's listener (applied), else -1 */
 };
 
 /* Landlock: build the ruleset; if apply, restrict this process (NNP must be set). */

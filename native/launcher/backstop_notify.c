@@ -2,9 +2,9 @@
  * backstop_notify.c — the seccomp filter whose calls the supervisor decides
  * (native/preload/supervise.c: trj_supervise, same policy, same core).
  *
- * A second filter, installed after backstop_seccomp.c's: the kernel runs
- * both and the strictest action wins, so a call that filter refuses never
- * reaches the supervisor. This one only sends calls to user space:
+ * A second filter, installed just before backstop_seccomp.c's (which then
+ * refuses any further listener): the kernel runs both and the strictest
+ * action wins, so a call that filter refuses never reaches the supervisor. This one only sends calls to user space:
  *
  *   execve, execveat        every exec (the LD_PRELOAD check, and the policy
  *                           for callers the library does not cover)
@@ -27,6 +27,10 @@
 #include <unistd.h>
 
 #include "backstop.h"
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 
 int bs_notify(int apply, int *listener, char *err, size_t err_len)
 {
@@ -64,7 +68,15 @@ int bs_notify(int apply, int *listener, char *err, size_t err_len)
     if (!apply) {
         return 0;
     }
-    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    /* WAIT_KILLABLE_RECV (5.19+): once the supervisor has a call, only a
+       fatal signal ends the caller's wait — otherwise a signal restarts the
+       call as a new notification while the first is being performed (a
+       send performed twice) */
+    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                      SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+    if (fd < 0 && errno == EINVAL) {
+        fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    }
     if (fd < 0) {
         snprintf(err, err_len, "seccomp user-notification filter: %s", strerror(errno));
         return -1;

@@ -157,6 +157,8 @@ static const struct {
     { SYS_memfd_create, 1, MFD_NOEXEC_SEAL, 0, EPERM, 0, 1 },         /* E12 only non-executable memfds (see the top) */
     { SYS_unshare, 0, NS_FLAGS, 1, EPERM, 0, 0 },                      /* E34 unshare(CLONE_NEWUSER ...) */
     { SYS_clone, 0, NS_FLAGS, 1, EPERM, 0, 0 },                        /* E34 clone(CLONE_NEWUSER ...) */
+    { SYS_seccomp, 1, SECCOMP_FILTER_FLAG_NEW_LISTENER, 1, EPERM, 0, 0 }, /* the agent's own supervisor: after ours exits
+                                                                           its filter could answer CONTINUE */
 };
 
 /* ---- building ------------------------------------------------------------ */

@@ -354,9 +354,9 @@ static int backstop(struct bs_plan *plan, int apply, char *err, size_t err_len)
         snprintf(err, err_len, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
         return -1;
     }
-    int no_listener;
-    if (bs_landlock(plan, apply, err, err_len) != 0 || bs_seccomp(plan, apply, err, err_len) != 0 ||
-        bs_notify(0, &no_listener, err, err_len) != 0) {
+    /* the notification filter first: the seccomp table refuses any listener after it */
+    if (bs_landlock(plan, apply, err, err_len) != 0 || bs_notify(apply, &plan->listener, err, err_len) != 0 ||
+        bs_seccomp(plan, apply, err, err_len) != 0) {
         return -1;
     }
     return apply ? verify_status(err, err_len) : 0;
@@ -490,7 +490,7 @@ static int run_supervised(struct bs_plan *plan, int status_fd, char **cmd)
         char err[512] = "";
         int lfd = -1;
         char ok = 'n';
-        if (backstop(plan, 1, err, sizeof err) != 0 || bs_notify(1, &lfd, err, sizeof err) != 0 ||
+        if (backstop(plan, 1, err, sizeof err) != 0 || (lfd = plan->listener) < 0 ||
             write(sv[1], &lfd, sizeof lfd) != (ssize_t)sizeof lfd || read(sv[1], &ok, 1) != 1 || ok != 'y') {
             if (err[0] == '\0') {
                 snprintf(err, sizeof err, "the supervisor could not take the seccomp listener");

@@ -42,9 +42,9 @@ void trj_decide_on_behalf(int32_t pid, const char *note)
     tls_for_note = note;
 }
 
-void trj_decide_dry(int on)
+void trj_decide_dry(int level)
 {
-    tls_dry = on;
+    tls_dry = level;
 }
 
 static void set_bytes(trj_value *v, int slot, const char *s, size_t len)
@@ -183,7 +183,8 @@ int trj_decide_and_record(const struct trj_action *a)
         char qcwd[TRJ_PATH_MAX];
         trj_result qres;
         evaluate(a, &q, qcwd, &qres);
-        return q.verdict != TRJ_DENY || trj_audit_observe();
+        int denied = q.verdict == TRJ_DENY && (tls_dry == 1 || q.reason == TRJ_REASON_RULE);
+        return !denied || trj_audit_observe();
     }
     struct trj_outcome o = {
         .kind = (uint16_t)a->kind,

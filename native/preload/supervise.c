@@ -11,18 +11,24 @@
  * agent's tree:
  *
  *   exec, any caller   the new program's envp must carry this library in
- *                      every LD_PRELOAD entry (the exec hooks always put it
- *                      there): a raw execve that strips it would start a
- *                      dynamic program nothing judges (E02c). Else EACCES,
- *                      recorded (cause unresolvable, error EPERM).
+ *                      every LD_PRELOAD entry and no LD_AUDIT (the exec hooks
+ *                      always arrange both): a raw execve that strips it
+ *                      would start a dynamic program nothing judges. Else
+ *                      EACCES, recorded (cause unresolvable, error EPERM). A
+ *                      program named through a per-process magic link
+ *                      (/proc/self/cwd/..., /dev/fd/N) resolves here in this
+ *                      process, not the caller: refused (error ELOOP).
  *   caller covered     its executable has an ELF interpreter, so the loader
  *                      ran the library in it and, if the call came through
  *                      libc, the hook already judged and recorded it (with
  *                      the host name the process resolved, which only the
- *                      hook knows). Exec: CONTINUE. An inet connect or send:
- *                      a second opinion without a record (second_opinion:
- *                      a raw syscall the policy denies is refused and
- *                      recorded), unless the policy names hosts. CONTINUE.
+ *                      hook knows). A second opinion without a record
+ *                      (trj_decide_dry) catches raw system calls: every
+ *                      destination of a connect/send (unless the policy
+ *                      names hosts; unix paths are the library's), refused
+ *                      on any deny; an exec, refused only on a rule's deny
+ *                      (the library may have allowed it under the name it
+ *                      was run as). Refusals are judged again and recorded.
  *   caller not covered a static binary (or a program run by the loader
  *                      itself): the hooks' own judgement on objects this
  *                      process holds — trj_judge_exec_at() on the program
@@ -35,25 +41,30 @@
  *                      and a NOTE "seccomp: pid N <exe>".
  *
  * The TOCTOU linux/seccomp.h warns about: the caller's memory can change
- * after it is read here. Network calls are therefore PERFORMED here, on a
- * pidfd_getfd copy of the socket (the same open file description) with the
- * address and data this process read and judged, and the result is injected
- * as the syscall's return value: nothing the caller changes afterwards
- * reaches the kernel. An exec cannot be performed for another process, so
- * its CONTINUE is paired with Landlock (EXECUTE only on the policy's exec
- * roots, backstop_landlock.c): a thread racing the path can reach another
- * program inside those roots, never outside (the threat model says so).
- * sendmmsg from an uncovered caller is refused (EPERM, recorded): one
- * message per call is what sendmsg is for.
+ * after it is read here. Network calls of uncovered callers are therefore
+ * PERFORMED here, on a pidfd_getfd copy of the socket (the same open file
+ * description) with the address and data this process read and judged, and
+ * the result is injected as the syscall's return value: nothing the caller
+ * changes afterwards reaches the kernel. The filter waits killably
+ * (WAIT_KILLABLE_RECV), so a signal cannot restart a call that is being
+ * performed, and the notification is checked valid before it is. An exec
+ * cannot be performed for another process, so its CONTINUE is paired with
+ * Landlock (EXECUTE only on the policy's exec roots, backstop_landlock.c): a
+ * thread racing the path can reach another program inside those roots,
+ * never outside; a covered caller's raw connect/send can race the second
+ * opinion the same way (Landlock's TCP ports bound it; UDP is unbounded).
+ * sendmmsg from an uncovered caller is refused (EPERM, recorded).
  *
- * Work that may block (a connect, a send, an ask) runs on its own thread, so
+ * Work that may block (an exec's memory reads, a connect, a send, an ask)
+ * runs on its own thread (at most MAX_WORKERS; beyond, EAGAIN, recorded), so
  * one slow peer never holds other processes' calls. No notification is left
  * unanswered while the caller lives: every path ends in respond().
  *
  * The agent's end: trj_supervise() returns its wait status when the agent
- * (the child trajeckt-exec forked) exits; other processes of the tree still
- * running then get ENOSYS for these calls (the listener closes with this
- * process): fail closed. Signals sent to this process by a user (the
+ * (the child trajeckt-exec forked) exits (reap() sees it); other processes
+ * of the tree still running then get ENOSYS for these calls (the listener
+ * closes with this process, and the seccomp table refuses them a listener
+ * of their own): fail closed. Signals sent to this process by a user (the
  * launcher forwarding SIGTERM, `kill`) are passed to the agent; those the
  * terminal sends reach the agent's process group directly and are ignored.
  *
@@ -64,8 +75,9 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
-#include <poll.h>
+#include <time.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -80,11 +92,21 @@
 
 #include "trajeckt_preload.h"
 
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
 #ifndef SYS_pidfd_getfd
 #define SYS_pidfd_getfd 438
+#endif
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
 #define SEND_MAX (1u << 20)    /* bytes of one send performed here; more = a short send */
@@ -248,7 +270,8 @@ static int still_valid(uint64_t id)
 /* ---- exec -------------------------------------------------------------------- */
 
 /* 1 if every LD_PRELOAD entry of the envp at addr names this library (and
-   there is at least one); 0 otherwise. */
+   there is at least one) and there is no LD_AUDIT (an auditor's la_objsearch
+   can veto the preload; the exec hooks drop it); 0 otherwise. */
 static int env_keeps_library(pid_t pid, uint64_t envp)
 {
     const char *lib = trj_state.self_path;
@@ -268,6 +291,9 @@ static int env_keeps_library(pid_t pid, uint64_t envp)
         }
         char head[sizeof key];
         long hl = read_str(pid, ptr, head, sizeof head);
+        if ((hl < 0 || hl >= 9) && memcmp(head, "LD_AUDIT=", 9) == 0) {
+            return 0;
+        }
         if (hl >= 0 || memcmp(head, key, sizeof key - 1) != 0) {
             continue; /* shorter than the key, or another variable */
         }
@@ -352,8 +378,30 @@ static int caller_abs(pid_t pid, int dirfd, const char *name, char *out)
     return l < 0 ? -ENAMETOOLONG : 0;
 }
 
-/* Judge the exec of an uncovered caller: 0 = CONTINUE, else the errno. */
-static int judge_exec_for(pid_t pid, const struct seccomp_data *d)
+/* 1 if the absolute path reaches its object through a per-process magic
+   link (/proc/self/cwd, /dev/fd/N, /proc/<pid>/root...). Those resolve
+   differently here than in the caller (the object judged would not be the
+   object run), so such an exec is refused. ENOENT and the like: 0 (the
+   kernel will say the same). */
+static int through_magic_link(const char *abs)
+{
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_MAGICLINKS;
+    long fd = trj_sys4(SYS_openat2, AT_FDCWD, (long)abs, (long)&how, sizeof how);
+    if (fd >= 0) {
+        trj_close((int)fd);
+    }
+    return fd == -ELOOP || fd == -EXDEV;
+}
+
+/* Judge an exec (execve/execveat in d): 0 = CONTINUE, else the errno.
+   Uncovered callers: recorded like the exec hooks' decision. Covered callers
+   (dry, level 2: the library judged the same program and argv if the call
+   came through libc, possibly allowed under the name it was run as, which
+   the kernel never sees): refused and recorded only when a rule denies it. */
+static int judge_exec_for(pid_t pid, const struct seccomp_data *d, int cov)
 {
     int at = d->nr == SYS_execveat;
     int dirfd = at ? (int)d->args[0] : AT_FDCWD;
@@ -367,21 +415,41 @@ static int judge_exec_for(pid_t pid, const struct seccomp_data *d)
     if (argv == NULL) {
         return E2BIG;
     }
-    int r;
+    long fd = -1;
+    int r = 0;
+    const char *target = abs;
     if (name[0] == '\0') {
         /* fexecve, execveat(fd, "", AT_EMPTY_PATH): the descriptor itself */
-        long fd = (flags & AT_EMPTY_PATH) ? take_fd(pid, dirfd) : -ENOENT;
-        r = fd < 0 ? (int)fd : trj_judge_exec_at((int)fd, "", AT_EMPTY_PATH, argv);
-        if (fd >= 0) {
-            trj_close((int)fd);
-        }
+        fd = (flags & AT_EMPTY_PATH) ? take_fd(pid, dirfd) : -ENOENT;
+        r = fd < 0 ? (int)fd : 0;
+        target = "";
     } else if (name[0] == '/') {
-        r = trj_judge_exec_at(AT_FDCWD, name, flags & AT_SYMLINK_NOFOLLOW, argv);
+        r = trj_abs_path(AT_FDCWD, name, abs) < 0 ? -ENAMETOOLONG : 0;
     } else {
         r = caller_abs(pid, dirfd, name, abs);
-        if (r == 0) {
-            r = trj_judge_exec_at(AT_FDCWD, abs, flags & AT_SYMLINK_NOFOLLOW, argv);
+    }
+    if (r == 0 && target[0] != '\0' && through_magic_link(abs)) {
+        struct trj_action a = { .kind = TRJ_KIND_EXEC, .exe = abs, .exe_len = strlen(abs), .error = ELOOP };
+        (void)trj_decide_and_record(&a);
+        r = -EACCES;
+    } else if (r == 0) {
+        int flag = target[0] == '\0' ? AT_EMPTY_PATH : (flags & AT_SYMLINK_NOFOLLOW);
+        int dir = target[0] == '\0' ? (int)fd : AT_FDCWD;
+        if (cov) {
+            trj_decide_dry(2);
+            r = trj_judge_exec_at(dir, target, flag, argv);
+            trj_decide_dry(0);
+            if (r == -EACCES) {
+                r = trj_judge_exec_at(dir, target, flag, argv); /* the same verdict, recorded */
+            } else {
+                r = 0; /* allowed, or an error the kernel will report itself */
+            }
+        } else {
+            r = trj_judge_exec_at(dir, target, flag, argv);
         }
+    }
+    if (fd >= 0) {
+        trj_close((int)fd);
     }
     free(argv);
     return -r;
@@ -394,7 +462,7 @@ static int judge_exec_for(pid_t pid, const struct seccomp_data *d)
 static int read_addr(pid_t pid, uint64_t addr, socklen_t *len, struct sockaddr_storage *ss)
 {
     if (*len > sizeof *ss) {
-        *len = sizeof *ss;
+        return -EINVAL; /* connect, sendto; sendmsg's caller truncates first, like the kernel */
     }
     memset(ss, 0, sizeof *ss);
     if (*len > 0 && read_mem(pid, addr, ss, *len) != 0) {
@@ -456,13 +524,18 @@ static uint32_t send_kind(int flags)
 /* connect / sendto / sendmsg of an uncovered caller, judged and performed
    here on a copy of its socket. Sets *val (the call's result) or returns
    the errno. */
-static int net_for(pid_t pid, const struct seccomp_data *d, long *val)
+static int net_for(pid_t pid, uint64_t id, const struct seccomp_data *d, long *val)
 {
     long fd = take_fd(pid, (int)d->args[0]);
     if (fd < 0) {
         return (int)-fd;
     }
+    if (!still_valid(id)) { /* the caller is gone and the pid may be another's */
+        trj_close((int)fd);
+        return EINTR;
+    }
     struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
     socklen_t len = 0;
     int flags = 0, opath = -1, r = 0;
     uint64_t addr = 0;
@@ -491,6 +564,7 @@ static int net_for(pid_t pid, const struct seccomp_data *d, long *val)
         if (r == 0) {
             addr = (uint64_t)(uintptr_t)m.msg_name;
             len = m.msg_name != NULL ? m.msg_namelen : 0;
+            len = len > sizeof ss ? (socklen_t)sizeof ss : len; /* the kernel truncates a msghdr's name */
             r = read_iov(pid, (uint64_t)(uintptr_t)m.msg_iov, m.msg_iovlen, &buf, &n);
         }
     }
@@ -502,6 +576,12 @@ static int net_for(pid_t pid, const struct seccomp_data *d, long *val)
     if (r == 0 && (d->nr == SYS_connect || len > 0)) {
         r = trj_judge_sockaddr(d->nr == SYS_connect ? TRJ_KIND_NET_CONNECT : send_kind(flags), (int)fd, &ss, &len,
                                d->nr != SYS_connect, &opath);
+    }
+    /* MSG_ZEROCOPY would leave the kernel reading this process's buffer
+       after it is freed; the caller's completion queue is not ours either */
+    flags &= ~MSG_ZEROCOPY;
+    if (r == 0 && !still_valid(id)) {
+        r = -EINTR; /* interrupted while judged: its restart is a new notification */
     }
     if (r == 0) {
         const struct sockaddr *sa = len > 0 ? (const struct sockaddr *)&ss : NULL;
@@ -525,10 +605,95 @@ static int net_for(pid_t pid, const struct seccomp_data *d, long *val)
 
 /* ---- one notification --------------------------------------------------------- */
 
+/* Workers at once; a notification beyond that is refused (EAGAIN, recorded)
+   rather than letting stuck peers pile up threads and buffers. */
+#define MAX_WORKERS 64
+static int workers;
+
 struct job {
     struct seccomp_notif req;
+    int cov;
     char exe[TRJ_PATH_MAX];
 };
+
+/* Judge one inet/other-family address of a covered caller (dry, level 1);
+   denied → judged again, recorded, and 0. 1 = CONTINUE. sock: a copy of the
+   caller's socket when the family needs its domain (AF_UNSPEC), else -1. */
+static int second_opinion_addr(pid_t pid, uint32_t kind, int is_send, int sock, struct sockaddr_storage *ss,
+                               socklen_t len, const char *exe)
+{
+    if (ss->ss_family == AF_UNIX) {
+        return 1; /* the library rewrites unix paths to its own descriptors */
+    }
+    int opath = -1;
+    trj_decide_dry(1);
+    int r = trj_judge_sockaddr(kind, sock, ss, &len, is_send, &opath);
+    trj_decide_dry(0);
+    trj_close(opath);
+    if (r == 0) {
+        return 1;
+    }
+    char note[NOTE_MAX];
+    trj_decide_on_behalf(tgid_of(pid), note_for(note, "a call the library did not see, ", pid, exe));
+    r = trj_judge_sockaddr(kind, sock, ss, &len, is_send, &opath);
+    trj_decide_on_behalf(0, NULL);
+    trj_close(opath);
+    return r == 0;
+}
+
+/* A covered caller's connect or addressed send(s): the library judged it if it
+   came through libc; a raw system call did not. The supervisor evaluates
+   every destination again without recording (trj_decide_dry): allowed →
+   CONTINUE; denied → judged for real (recorded, on behalf of the caller) and
+   refused. Unix addresses are the library's (it rewrites them to its own
+   descriptors), and so is everything when the policy names hosts (`host`
+   needs the names the process resolved, which only the library holds). An
+   ask verdict passes (the library asked, if it was asked at all). */
+static int second_opinion(pid_t pid, const struct seccomp_data *d, const char *exe)
+{
+    if (trj_state.s_host >= 0) {
+        return 1;
+    }
+    struct sockaddr_storage ss;
+    long sock = -1;
+    int ok = 1;
+    uint64_t n = d->nr == SYS_sendmmsg ? (d->args[2] > 1024 ? 1024 : d->args[2]) : 1;
+    for (uint64_t i = 0; i < n && ok; i++) {
+        uint64_t addr = 0;
+        socklen_t len = 0;
+        int flags = 0;
+        if (d->nr == SYS_connect) {
+            addr = d->args[1];
+            len = (socklen_t)d->args[2];
+        } else if (d->nr == SYS_sendto) {
+            flags = (int)d->args[3];
+            addr = d->args[4];
+            len = (socklen_t)d->args[5];
+        } else {
+            struct msghdr m; /* sendmsg: args[1]; sendmmsg: the i-th mmsghdr of args[1] */
+            uint64_t at = d->nr == SYS_sendmsg ? d->args[1] : d->args[1] + i * sizeof(struct mmsghdr);
+            if (read_mem(pid, at, &m, sizeof m) != 0) {
+                break; /* EFAULT from the kernel */
+            }
+            flags = (int)d->args[d->nr == SYS_sendmsg ? 2 : 3];
+            addr = (uint64_t)(uintptr_t)m.msg_name;
+            len = m.msg_name != NULL ? m.msg_namelen : 0;
+            len = len > sizeof ss ? (socklen_t)sizeof ss : len;
+        }
+        if (addr == 0 || len < sizeof(sa_family_t) || len > sizeof ss || read_mem(pid, addr, &ss, len) != 0) {
+            continue; /* no destination, or what the kernel refuses itself */
+        }
+        if (ss.ss_family == AF_UNSPEC && sock < 0) {
+            sock = take_fd(pid, (int)d->args[0]); /* udp and raw read AF_UNSPEC as inet */
+        }
+        uint32_t kind = d->nr == SYS_connect ? TRJ_KIND_NET_CONNECT : send_kind(flags);
+        ok = second_opinion_addr(pid, kind, d->nr != SYS_connect, (int)sock, &ss, len, exe);
+    }
+    if (sock >= 0) {
+        trj_close((int)sock);
+    }
+    return ok;
+}
 
 static void *work(void *arg)
 {
@@ -536,84 +701,36 @@ static void *work(void *arg)
     const struct seccomp_data *d = &j->req.data;
     pid_t pid = (pid_t)j->req.pid; /* the calling thread */
     char note[NOTE_MAX];
-    trj_decide_on_behalf(tgid_of(pid), note_for(note, "", pid, j->exe));
     long val = 0;
-    int err;
+    int err = 0, cont = 0;
     if (d->nr == SYS_execve || d->nr == SYS_execveat) {
-        err = judge_exec_for(pid, d);
-        if (err == 0) {
-            respond(j->req.id, 1, 0, 0); /* Landlock bounds a racing swap: see the top */
+        if (!env_keeps_library(pid, d->args[d->nr == SYS_execveat ? 3 : 2])) {
+            char name[TRJ_PATH_MAX];
+            long nl = read_str(pid, d->args[d->nr == SYS_execveat ? 1 : 0], name, sizeof name);
+            struct trj_action a = { .kind = TRJ_KIND_EXEC, .exe = nl >= 0 ? name : NULL,
+                                    .exe_len = nl >= 0 ? (size_t)nl : 0, .error = EPERM };
+            trj_decide_on_behalf(tgid_of(pid), note_for(note, "exec without libtrajeckt.so in LD_PRELOAD or with LD_AUDIT, ", pid, j->exe));
+            (void)trj_decide_and_record(&a);
+            err = EACCES;
+        } else {
+            trj_decide_on_behalf(tgid_of(pid), note_for(note, j->cov ? "a call the library did not see, " : "", pid, j->exe));
+            err = judge_exec_for(pid, d, j->cov);
+            cont = err == 0; /* Landlock bounds a racing swap: see the top */
         }
     } else if (d->nr == SYS_sendmmsg) {
+        trj_decide_on_behalf(tgid_of(pid), note_for(note, "", pid, j->exe));
         struct trj_action a = { .kind = send_kind((int)d->args[3]), .error = EOPNOTSUPP };
         (void)trj_decide_and_record(&a);
         err = EPERM;
     } else {
-        err = net_for(pid, d, &val);
-        if (err == 0) {
-            respond(j->req.id, 0, val, 0);
-        }
-    }
-    if (err != 0) {
-        respond(j->req.id, 0, 0, err);
+        trj_decide_on_behalf(tgid_of(pid), note_for(note, "", pid, j->exe));
+        err = net_for(pid, j->req.id, d, &val);
     }
     trj_decide_on_behalf(0, NULL);
+    respond(j->req.id, cont, val, err);
     free(j);
+    __atomic_fetch_sub(&workers, 1, __ATOMIC_RELAXED);
     return NULL;
-}
-
-/* A covered caller's connect or addressed send: the library judged it if it
-   came through libc; a raw system call did not. The supervisor evaluates it
-   again without recording (trj_decide_dry): allowed → CONTINUE; denied →
-   judged for real (recorded, on behalf of the caller) and refused. Only
-   inet addresses: the library rewrites unix paths to its own descriptors,
-   and a policy that names hosts needs the caller's resolved names, which
-   only the library holds (then this returns 1 without looking). */
-static int second_opinion(pid_t pid, const struct seccomp_data *d, const char *exe)
-{
-    uint64_t addr;
-    socklen_t len;
-    int flags = 0;
-    if (trj_state.s_host >= 0) {
-        return 1;
-    }
-    if (d->nr == SYS_connect) {
-        addr = d->args[1];
-        len = (socklen_t)d->args[2];
-    } else if (d->nr == SYS_sendto) {
-        flags = (int)d->args[3];
-        addr = d->args[4];
-        len = (socklen_t)d->args[5];
-    } else if (d->nr == SYS_sendmsg) {
-        struct msghdr m;
-        if (read_mem(pid, d->args[1], &m, sizeof m) != 0) {
-            return 1; /* EFAULT from the kernel */
-        }
-        flags = (int)d->args[2];
-        addr = (uint64_t)(uintptr_t)m.msg_name;
-        len = m.msg_name != NULL ? m.msg_namelen : 0;
-    } else {
-        return 1;
-    }
-    struct sockaddr_storage ss;
-    if (addr == 0 || len < sizeof(sa_family_t) || len > sizeof ss || read_mem(pid, addr, &ss, len) != 0 ||
-        (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
-        return 1;
-    }
-    uint32_t kind = d->nr == SYS_connect ? TRJ_KIND_NET_CONNECT : send_kind(flags);
-    int opath = -1;
-    trj_decide_dry(1);
-    int r = trj_judge_sockaddr(kind, -1, &ss, &len, d->nr != SYS_connect, &opath);
-    trj_decide_dry(0);
-    if (r == 0) {
-        return 1;
-    }
-    char note[NOTE_MAX];
-    trj_decide_on_behalf(tgid_of(pid), note_for(note, "a call the library did not see, ", pid, exe));
-    r = trj_judge_sockaddr(kind, -1, &ss, &len, d->nr != SYS_connect, &opath);
-    trj_decide_on_behalf(0, NULL);
-    trj_close(opath);
-    return r == 0;
 }
 
 static void dispatch(const struct seccomp_notif *req)
@@ -621,42 +738,39 @@ static void dispatch(const struct seccomp_notif *req)
     const struct seccomp_data *d = &req->data;
     pid_t pid = (pid_t)req->pid;
     int is_exec = d->nr == SYS_execve || d->nr == SYS_execveat;
+    int deny = is_exec ? EACCES : EPERM;
     struct job *j = malloc(sizeof *j);
     if (j == NULL) {
-        respond(req->id, 0, 0, is_exec ? EACCES : EPERM);
+        respond(req->id, 0, 0, deny);
         return;
     }
     j->req = *req;
-    int cov = covered(pid, j->exe, sizeof j->exe);
-    if (is_exec && !env_keeps_library(pid, d->args[d->nr == SYS_execveat ? 3 : 2])) {
-        if (still_valid(req->id)) {
-            char note[NOTE_MAX], name[TRJ_PATH_MAX];
-            long nl = read_str(pid, d->args[d->nr == SYS_execveat ? 1 : 0], name, sizeof name);
-            struct trj_action a = { .kind = TRJ_KIND_EXEC, .exe = nl >= 0 ? name : NULL,
-                                    .exe_len = nl >= 0 ? (size_t)nl : 0, .error = EPERM };
-            trj_decide_on_behalf(tgid_of(pid), note_for(note, "exec without libtrajeckt.so in LD_PRELOAD, ", pid, j->exe));
-            (void)trj_decide_and_record(&a);
-            trj_decide_on_behalf(0, NULL);
-        }
-        respond(req->id, 0, 0, EACCES);
-        free(j);
-        return;
-    }
-    if (cov) {
-        if (!is_exec && !second_opinion(pid, d, j->exe)) {
-            respond(req->id, 0, 0, EPERM);
-        } else {
-            respond(req->id, 1, 0, 0); /* the library judged and recorded it */
-        }
+    j->cov = covered(pid, j->exe, sizeof j->exe);
+    if (j->cov && !is_exec) {
+        /* cheap, never blocks: answered here */
+        int ok = second_opinion(pid, d, j->exe);
+        respond(req->id, ok, 0, ok ? 0 : EPERM);
         free(j);
         return;
     }
     pthread_attr_t at;
     pthread_t t;
+    if (__atomic_add_fetch(&workers, 1, __ATOMIC_RELAXED) > MAX_WORKERS) {
+        __atomic_fetch_sub(&workers, 1, __ATOMIC_RELAXED);
+        char note[NOTE_MAX];
+        trj_decide_on_behalf(tgid_of(pid), note_for(note, "too many calls waiting, ", pid, j->exe));
+        struct trj_action a = { .kind = is_exec ? TRJ_KIND_EXEC : TRJ_KIND_NET_CONNECT, .error = EAGAIN };
+        (void)trj_decide_and_record(&a);
+        trj_decide_on_behalf(0, NULL);
+        respond(req->id, 0, 0, EAGAIN);
+        free(j);
+        return;
+    }
     pthread_attr_init(&at);
     pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&t, &at, work, j) != 0) {
-        respond(req->id, 0, 0, is_exec ? EACCES : EPERM);
+        __atomic_fetch_sub(&workers, 1, __ATOMIC_RELAXED);
+        respond(req->id, 0, 0, deny);
         free(j);
     }
     pthread_attr_destroy(&at);
@@ -674,6 +788,34 @@ static void forward(int sig, siginfo_t *si, void *uc)
     }
 }
 
+/* The agent's end, seen by a thread of its own so the loop can block in
+   SECCOMP_IOCTL_NOTIF_RECV (which is what lets a 6.6+ kernel hand the CPU
+   straight over, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP): it reaps the agent,
+   then interrupts the loop's wait with WAKE_SIG until the loop has seen it. */
+#define WAKE_SIG (SIGRTMIN + 2)
+static pthread_t loop_thread;
+static volatile int agent_gone, loop_done;
+static int agent_status;
+
+static void wake(int sig)
+{
+    (void)sig; /* only to interrupt the ioctl (no SA_RESTART) */
+}
+
+static void *reap(void *arg)
+{
+    (void)arg;
+    while (trj_sys4(SYS_wait4, agent_pid, (long)&agent_status, 0, 0) == -EINTR) {
+    }
+    agent_gone = 1;
+    while (!loop_done) {
+        pthread_kill(loop_thread, WAKE_SIG);
+        struct timespec ms = { 0, 10 * 1000 * 1000 };
+        (void)trj_sys2(SYS_nanosleep, (long)&ms, 0);
+    }
+    return NULL;
+}
+
 int trj_supervise(int listener_fd, int agent)
 {
     listener = listener_fd;
@@ -687,40 +829,40 @@ int trj_supervise(int listener_fd, int agent)
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         (void)sigaction(sigs[i], &sa, NULL);
     }
-    struct seccomp_notif_sizes sz;
-    long pidfd = trj_sys2(SYS_pidfd_open, agent, 0);
-    if (trj_sys3(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, (long)&sz) != 0 || pidfd < 0) {
-        (void)trj_sys2(SYS_kill, agent, SIGKILL);
+    struct sigaction wk;
+    memset(&wk, 0, sizeof wk);
+    wk.sa_handler = wake;
+    sigemptyset(&wk.sa_mask);
+    (void)sigaction(WAKE_SIG, &wk, NULL);
+    /* 6.6+: the caller and this process hand the CPU to each other on a
+       notification and its answer instead of waking each other up (older
+       kernels: EINVAL, the usual wake-ups) */
+    (void)trj_sys3(SYS_ioctl, listener, (long)SECCOMP_IOCTL_NOTIF_SET_FLAGS, (long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+    loop_thread = pthread_self();
+    pthread_t reaper;
+    if (pthread_create(&reaper, NULL, reap, NULL) != 0) {
+        (void)trj_sys2(SYS_kill, agent, SIGKILL); /* no way to see its end: stop it */
+        while (trj_sys4(SYS_wait4, agent, (long)&agent_status, 0, 0) == -EINTR) {
+        }
+        return agent_status;
     }
     union {
         struct seccomp_notif n;
         char pad[512];
     } u;
-    for (;;) {
-        struct pollfd p[2] = { { listener, POLLIN, 0 }, { (int)pidfd, POLLIN, 0 } };
-        long pr = trj_sys3(SYS_poll, (long)p, pidfd >= 0 ? 2 : 1, -1);
-        if (pr < 0) {
-            if (pr == -EINTR) {
-                continue;
-            }
-            break;
-        }
-        if (p[0].revents & POLLIN) {
-            memset(&u, 0, sizeof u);
-            long r = trj_sys3(SYS_ioctl, listener, (long)SECCOMP_IOCTL_NOTIF_RECV, (long)&u.n);
-            if (r == 0) {
-                dispatch(&u.n);
-            } else if (r != -EINTR && r != -ENOENT) {
-                break;
-            }
-            continue; /* answer pending calls before looking at the agent */
-        }
-        if (pidfd < 0 || (p[1].revents & POLLIN) || (p[0].revents & (POLLHUP | POLLERR))) {
+    while (!agent_gone) {
+        memset(&u, 0, sizeof u);
+        long r = trj_sys3(SYS_ioctl, listener, (long)SECCOMP_IOCTL_NOTIF_RECV, (long)&u.n);
+        if (r == 0) {
+            dispatch(&u.n);
+        } else if (r != -EINTR && r != -ENOENT) {
+            /* the listener is broken: stop the agent rather than leave its
+               calls unanswered (they would fail with ENOSYS: closed anyway) */
+            (void)trj_sys2(SYS_kill, agent, SIGKILL);
             break;
         }
     }
-    int status = 0;
-    while (trj_sys4(SYS_wait4, agent, (long)&status, 0, 0) == -EINTR) {
-    }
-    return status;
+    loop_done = 1;
+    pthread_join(reaper, NULL);
+    return agent_status;
 }

@@ -208,8 +208,11 @@ int trj_decide_and_record(const struct trj_action *a);
 void trj_decide_on_behalf(int32_t pid, const char *note);
 /* While on (this thread), trj_decide_and_record() only evaluates: 1 unless
    the policy's verdict is deny (observe mode: always 1), nothing recorded,
-   no ask. The supervisor's second opinion on a covered process's call. */
-void trj_decide_dry(int on);
+   no ask (an ask verdict passes: the library asked). The supervisor's second
+   opinion on a covered process's call. level 1: any deny; level 2: only a
+   rule's deny (the default's deny may be the library's allow under the
+   other name of an exec, see trj_action.exe_name); 0: off. */
+void trj_decide_dry(int level);
 /* Same, on a bare path: kind + path (+ path2). */
 int trj_decide_path(uint32_t kind, const char *path, size_t len);
 int trj_decide_path2(uint32_t kind, const char *p1, size_t l1, const char *p2, size_t l2);

@@ -52,7 +52,7 @@ function backstopMode(): { mode: "on" | "off"; why: string } {
 }
 const { mode: BACKSTOP, why: BACKSTOP_WHY } = backstopMode();
 if (BACKSTOP === "off") console.warn(`test/evasion: running WITHOUT the kernel backstop (${BACKSTOP_WHY}); rows marked "fails without K" are expected failures`);
-const FURNITURE = new Set(["a", "ok.txt", "link", "dl", "good", "x", "deep"]);
+const FURNITURE = new Set(["a", "ok.txt", "link", "dl", "good", "x", "deep", "base64"]);
 
 function policyText(x: Ctx): string {
   const q = (s: string): string => JSON.stringify(s);
@@ -64,6 +64,7 @@ rule devices:         allow file.write if path == "/dev/null" or path == "/dev/t
 rule workspace:       allow file.read, file.write, file.create, file.delete, file.meta, dir.create if path under ${q(x.work)}
 rule workspace_moves: allow file.rename, file.link if path under ${q(x.work)} and path2 under ${q(x.work)}
 rule programs:        allow exec if exe under ["/usr/bin", "/bin", "/usr/sbin", "/usr/lib", ${q(x.dir + "/bin")}]
+rule no_base64:       deny exec if exe == "/usr/bin/base64"
 rule net_ok:          allow net.connect, net.send if ip == 127.0.0.2 and port == ${x.portOk}
 rule resolve:         allow net.resolve
 `;
@@ -180,6 +181,9 @@ export function runCases(which: (c: Case, i: number) => boolean, tag: string): v
     symlinkSync(x.secret, join(x.work, "c38"));
     for (let i = 37; i >= 0; i--) symlinkSync(join(x.work, `c${i + 1}`), join(x.work, `c${i}`));
     symlinkSync(x.ok, join(x.work, "good"));
+    // E01h: the launcher's cwd (the supervisor's) is the workspace; here /proc/self/cwd/base64
+    // would name an allowed program for a supervisor resolving it in its own context
+    symlinkSync("/usr/bin/true", join(x.work, "base64"));
     execFileSync(x.probe, ["long-build"], { env: { ...process.env, EV_WORK: x.work }, stdio: "ignore" });
     symlinkSync(x.secret, join(x.work, "x"));
 

@@ -580,6 +580,43 @@ int main(int argc, char **argv)
 
     /* -------- exec -------- */
     if (IS("exec-tool") || IS("raw-exec-tool")) return exec_status(spawn_wait(child_exec_tool, IS("raw-exec-tool") ? (void *)1 : NULL));
+    if (IS("raw-exec-audit")) { /* raw execve of cat EV_OK with the environment plus LD_AUDIT (an auditor can veto the preload) */
+        char *cat[] = {"/usr/bin/cat", (char *)env("EV_OK"), NULL};
+        size_t n = 0;
+        while (environ[n]) n++;
+        char **e = calloc(n + 2, sizeof *e);
+        memcpy(e, environ, n * sizeof *e);
+        e[n] = "LD_AUDIT=/nonexistent-auditor.so";
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            long r = rawsys(SYS_execve, (long)cat[0], (long)cat, (long)e, 0, 0, 0);
+            denied((int)-r);
+            fflush(stdout);
+            _exit(3);
+        }
+        int st = 0;
+        waitpid(pid, &st, 0);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return breach("a program ran with an auditor that can veto the library");
+        return 3;
+    }
+    if (IS("exec-denied")) { /* exec-denied raw|magic: base64 (a rule denies it) by its name, or as /proc/self/cwd/base64 after chdir /usr/bin */
+        int magic = strcmp(argv[2], "magic") == 0;
+        char *b64[] = {magic ? "/proc/self/cwd/base64" : "/usr/bin/base64", "--version", NULL};
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            if (magic && chdir("/usr/bin") != 0) _exit(4);
+            long r = rawsys(SYS_execve, (long)b64[0], (long)b64, (long)environ, 0, 0, 0);
+            denied((int)-r);
+            fflush(stdout);
+            _exit(3);
+        }
+        int st = 0;
+        waitpid(pid, &st, 0);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return breach("a program a rule denies ran");
+        return 3;
+    }
     if (IS("raw-exec-nopreload")) { /* raw execve of cat EV_OK with an environment without LD_PRELOAD */
         char *cat[] = {"/usr/bin/cat", (char *)env("EV_OK"), NULL};
         char *empty[] = {"PATH=/usr/bin", NULL};
@@ -883,6 +920,27 @@ int main(int argc, char **argv)
             int s = socket(AF_INET, SOCK_DGRAM, 0);
             long r = rawsys(SYS_sendto, s, (long)"udp-probe", 9, 0, (long)&no, sizeof no);
             return r >= 0 ? breach("raw sendto") : denied((int)-r);
+        }
+        if (strcmp(how, "raw-unspec") == 0) { /* udp reads an AF_UNSPEC destination as a sockaddr_in */
+            int s = socket(AF_INET, SOCK_DGRAM, 0);
+            struct sockaddr_in u = no;
+            u.sin_family = AF_UNSPEC;
+            long r = rawsys(SYS_sendto, s, (long)"udp-probe", 9, 0, (long)&u, sizeof u);
+            return r >= 0 ? breach("raw sendto, AF_UNSPEC") : denied((int)-r);
+        }
+        if (strcmp(how, "raw-sendmmsg") == 0) {
+            int s = socket(AF_INET, SOCK_DGRAM, 0);
+            struct iovec v = {.iov_base = "udp-probe", .iov_len = 9};
+            struct mmsghdr m[2];
+            memset(m, 0, sizeof m);
+            for (int i = 0; i < 2; i++) {
+                m[i].msg_hdr.msg_name = i == 1 ? &no : &ok;
+                m[i].msg_hdr.msg_namelen = sizeof ok;
+                m[i].msg_hdr.msg_iov = &v;
+                m[i].msg_hdr.msg_iovlen = 1;
+            }
+            long r = rawsys(SYS_sendmmsg, s, (long)m, 2, 0, 0, 0);
+            return r >= 2 ? breach("raw sendmmsg reached message 2") : denied(r < 0 ? (int)-r : EACCES);
         }
         int w = strcmp(how, "sendmsg") == 0;
         int r = udp_send((struct sockaddr *)&ok, sizeof ok, w);

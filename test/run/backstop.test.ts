@@ -154,6 +154,13 @@ describe("kernel backstop on (the default)", () => {
     expect((await run(probeStatic, ["fds"])).out.fds).toBe("0,1,2,3,4");
   });
 
+  it("the_agent_cannot_install_a_seccomp_listener_of_its_own", async () => {
+    // while the supervisor lives the kernel would say EBUSY; the backstop's own EPERM is what
+    // still holds for a descendant that outlives the supervisor (its listener would answer CONTINUE)
+    expect((await run(probeStatic, ["listener"])).out.listener).toBe("EPERM");
+    expect((await run(probeStatic, ["listener"], { backstop: "off" })).out.listener).toBe("ok");
+  });
+
   it("e35_ptrace_traceme_is_eperm", async () => {
     expect((await run(probeStatic, ["ptrace"])).out.ptrace).toBe("EPERM");
   });

@@ -11,6 +11,7 @@
  *   backstop_probe socket DOMAIN TYPE PROTO socket(2), numbers
  *   backstop_probe connect PORT             TCP connect to 127.0.0.1:PORT
  *   backstop_probe ptrace                   ptrace(PTRACE_TRACEME)
+ *   backstop_probe listener                 seccomp(SET_MODE_FILTER, NEW_LISTENER, allow-all)
  *   backstop_probe fds                      fds=0,1,2,... the open descriptors (fcntl F_GETFD on 0..1023)
  */
 #define _GNU_SOURCE
@@ -20,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -85,6 +89,13 @@ int main(int argc, char **argv)
             }
         }
         printf("\n");
+    } else if (strcmp(op, "listener") == 0) {
+        /* a seccomp filter of its own with a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER):
+           the agent's own supervisor, which would answer CONTINUE once ours is gone */
+        struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+        struct sock_fprog prog = { 1, &allow };
+        syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        printf("listener=%s\n", name(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog)));
     } else if (strcmp(op, "ptrace") == 0) {
         printf("ptrace=%s\n", name(syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0)));
     } else {
