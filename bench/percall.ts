@@ -7,7 +7,8 @@
 // shared VM hits every mechanism alike. Mechanisms:
 //   none       no monitor
 //   enforce    `trajeckt run` as users run it: libtrajeckt.so + audit ring +
-//              writer, enforce mode, kernel backstop on (Landlock + seccomp)
+//              writer, enforce mode, kernel backstop on (Landlock + seccomp +
+//              the seccomp supervisor for exec, connect, addressed sends)
 //   library    the same with --backstop off: what the backstop itself costs
 //   observe    enforce with --mode observe
 //   strace     `strace -f -o /dev/null` (ptrace: what many agent tracers do)

@@ -357,6 +357,10 @@ function updateReadme(r: Results): void {
   add("same, seccomp user-notify with the same core / strace -f (median)", `${ao("notify", "p50")} / ${ao("strace", "p50")}`);
   const bs = backstopCost(p, "openat");
   if (bs !== null) add("of which the kernel backstop (Landlock + seccomp): enforce − backstop off, median", ns(bs));
+  // connect and exec go through the seccomp supervisor (one notification round trip each); files never do
+  const bc = backstopCost(p, "connect"), bf = backstopCost(p, "forkexec");
+  if (bc !== null) add("kernel backstop per connect, incl. the seccomp supervisor's round trip: enforce − backstop off, median", ns(bc));
+  if (bf !== null) add("kernel backstop per fork+exec (supervisor round trip, Landlock, filters), median", ns(bf));
   add("extra syscalls per hooked openat (strace -c)", String(p.extraSyscalls.openat?.enforce ?? "–"));
   for (const w of r.programs.filter((x) => x.name !== "launcher")) add(`whole program: ${w.name} (monitored ÷ plain, 95 % CI)`, `${w.ratio.toFixed(3)} [${w.ratioLo.toFixed(3)}, ${w.ratioHi.toFixed(3)}]`);
   const launcher = r.programs.find((x) => x.name === "launcher");
@@ -543,7 +547,7 @@ function report(r: Results): string {
   out.push(`bench/percall.ts: the same C loop (bench/percall/percall.c) under each mechanism, ${P.rounds} interleaved rounds, median of each percentile over rounds; ` +
     "every mechanism decides with bench/percall/percall.trj, under which every loop's operation is allowed. *added* = mechanism − none in the same run. " +
     "*syscalls* = extra system calls per operation, from `strace -c` at two loop lengths (start-up cancels out), strace running inside the mechanism as the monitored program. " +
-    "*enforce* is `trajeckt run` as shipped (library, audit, kernel backstop: Landlock + seccomp); *library* is the same with `--backstop off`, so enforce − library is the backstop's own cost. " +
+    "*enforce* is `trajeckt run` as shipped (library, audit, kernel backstop: Landlock + seccomp + the seccomp supervisor, which every exec, connect and addressed send reaches through one user-notification round trip); *library* is the same with `--backstop off`, so enforce − library is the backstop's own cost. " +
     "strace cannot run under the backstop (its seccomp filter refuses ptrace), so the syscall counts of enforce and observe are taken with `--backstop off`; the backstop adds kernel filters, not syscalls. " +
     "`stat` is not judged by trajeckt (existence probes are not hooked) and is not sent to the seccomp supervisor either, so its rows show the mechanisms' ambient cost. " +
     (Object.keys(P.unavailable).length ? `Unavailable here: ${Object.entries(P.unavailable).map(([k, v]) => `${k} (${v})`).join("; ")}.` : ""), "");

@@ -269,90 +269,129 @@ static int still_valid(uint64_t id)
 
 /* ---- exec -------------------------------------------------------------------- */
 
+/* The NULL-terminated pointer array at addr (argv, envp) of the caller,
+   read a page at a time (a read never spans into the next page, which may be
+   unmapped): a malloc'd copy without the NULL, its length in *n. NULL if
+   unreadable or longer than ARGV_MAX. addr 0 = an empty array. */
+static uint64_t *read_ptrs(pid_t pid, uint64_t addr, size_t *n)
+{
+    uint64_t *v = malloc(ARGV_MAX * sizeof *v);
+    *n = 0;
+    if (v == NULL || addr == 0) {
+        return v;
+    }
+    while (*n < ARGV_MAX) {
+        uint64_t at = addr + 8 * *n;
+        size_t want = (4096 - (at & 4095)) / 8;
+        want = want == 0 ? 1 : want; /* a pointer across a page boundary */
+        want = want < ARGV_MAX - *n ? want : ARGV_MAX - *n;
+        if (read_mem(pid, at, v + *n, want * 8) != 0) {
+            free(v);
+            return NULL;
+        }
+        for (size_t i = 0; i < want; i++, (*n)++) {
+            if (v[*n] == 0) {
+                return v;
+            }
+        }
+    }
+    free(v);
+    return NULL;
+}
+
+/* The first HEAD bytes of each string in ptr[0..n) into heads[i * HEAD]
+   (NUL-padded), one process_vm_readv per 1024 strings; a string whose head
+   cannot be read in the batch (it ends near an unmapped page) is read alone. */
+#define HEAD 16
+static void read_heads(pid_t pid, const uint64_t *ptr, size_t n, char *heads)
+{
+    memset(heads, 0, n * HEAD);
+    for (size_t at = 0; at < n;) {
+        size_t k = n - at < 1024 ? n - at : 1024;
+        struct iovec local = { heads + at * HEAD, k * HEAD }, remote[1024];
+        for (size_t i = 0; i < k; i++) {
+            remote[i].iov_base = (void *)(uintptr_t)ptr[at + i];
+            remote[i].iov_len = HEAD;
+        }
+        long got = trj_sys6(SYS_process_vm_readv, pid, (long)&local, 1, (long)remote, (long)k, 0);
+        size_t whole = got > 0 ? (size_t)got / HEAD : 0; /* transfers stop at the first element that fails */
+        at += whole;
+        if (whole < k) {
+            char one[HEAD + 1];
+            long l = read_str(pid, ptr[at], one, sizeof one);
+            memcpy(heads + at * HEAD, one, l < 0 ? HEAD : (size_t)l);
+            at++;
+        }
+    }
+}
+
 /* 1 if every LD_PRELOAD entry of the envp at addr names this library (and
    there is at least one) and there is no LD_AUDIT (an auditor's la_objsearch
    can veto the preload; the exec hooks drop it); 0 otherwise. */
 static int env_keeps_library(pid_t pid, uint64_t envp)
 {
-    const char *lib = trj_state.self_path;
-    size_t ll = strlen(lib);
-    int found = 0;
-    if (envp == 0 || ll == 0) {
-        return 0;
-    }
     static const char key[] = "LD_PRELOAD=";
-    for (uint64_t i = 0; i < ARGV_MAX; i++) {
-        uint64_t ptr = 0;
-        if (read_mem(pid, envp + 8 * i, &ptr, 8) != 0) {
-            return 0;
+    const char *lib = trj_state.self_path;
+    size_t ll = strlen(lib), n;
+    uint64_t *ptr = ll == 0 ? NULL : read_ptrs(pid, envp, &n);
+    char *heads = ptr == NULL ? NULL : malloc(n * HEAD + 1);
+    int found = 0, ok = heads != NULL;
+    if (ok) {
+        read_heads(pid, ptr, n, heads);
+    }
+    for (size_t i = 0; ok && i < n; i++) {
+        const char *h = heads + i * HEAD;
+        if (memcmp(h, "LD_AUDIT=", 9) == 0) {
+            ok = 0;
+            break;
         }
-        if (ptr == 0) {
-            return found;
-        }
-        char head[sizeof key];
-        long hl = read_str(pid, ptr, head, sizeof head);
-        if ((hl < 0 || hl >= 9) && memcmp(head, "LD_AUDIT=", 9) == 0) {
-            return 0;
-        }
-        if (hl >= 0 || memcmp(head, key, sizeof key - 1) != 0) {
-            continue; /* shorter than the key, or another variable */
+        if (memcmp(h, key, sizeof key - 1) != 0) {
+            continue;
         }
         char val[TRJ_PATH_MAX + 4096];
-        long vl = read_str(pid, ptr, val, sizeof val);
-        if (vl < 0) {
-            return 0;
+        if (read_str(pid, ptr[i], val, sizeof val) < 0) {
+            ok = 0;
+            break;
         }
         /* the loader splits the list at ':' and ' ' */
         int here = 0;
         for (char *p = val + sizeof key - 1; *p != '\0';) {
-            size_t n = strcspn(p, ": ");
-            here |= n == ll && memcmp(p, lib, ll) == 0;
-            p += n + (p[n] != '\0');
+            size_t l = strcspn(p, ": ");
+            here |= l == ll && memcmp(p, lib, ll) == 0;
+            p += l + (p[l] != '\0');
         }
-        if (!here) {
-            return 0;
-        }
+        ok = here;
         found = 1;
     }
-    return 0;
+    free(heads);
+    free(ptr);
+    return ok && found;
 }
 
 /* argv of the caller into a NULL-terminated vector (malloc'd, one block);
    NULL if it cannot be read or is too big. */
 static char **read_argv(pid_t pid, uint64_t addr)
 {
-    uint64_t n = 0, ptr = 0;
-    if (addr != 0) {
-        for (; n < ARGV_MAX; n++) {
-            if (read_mem(pid, addr + 8 * n, &ptr, 8) != 0) {
-                return NULL;
-            }
-            if (ptr == 0) {
-                break;
-            }
-        }
-        if (n == ARGV_MAX) {
-            return NULL;
-        }
-    }
-    char **v = malloc((n + 1) * sizeof *v + ARGS_BYTES);
+    size_t n;
+    uint64_t *ptr = read_ptrs(pid, addr, &n);
+    char **v = ptr == NULL ? NULL : malloc((n + 1) * sizeof *v + ARGS_BYTES);
     if (v == NULL) {
+        free(ptr);
         return NULL;
     }
     char *s = (char *)(v + n + 1), *end = s + ARGS_BYTES;
-    for (uint64_t i = 0; i < n; i++) {
-        long l = -1;
-        if (read_mem(pid, addr + 8 * i, &ptr, 8) == 0) {
-            l = read_str(pid, ptr, s, (size_t)(end - s));
-        }
+    for (size_t i = 0; i < n; i++) {
+        long l = read_str(pid, ptr[i], s, (size_t)(end - s));
         if (l < 0) {
             free(v);
+            free(ptr);
             return NULL;
         }
         v[i] = s;
         s += l + 1;
     }
     v[n] = NULL;
+    free(ptr);
     return v;
 }
 
