@@ -560,6 +560,39 @@ static uint32_t send_kind(int flags)
     return (flags & MSG_FASTOPEN) ? TRJ_KIND_NET_CONNECT : TRJ_KIND_NET_SEND;
 }
 
+/* Where a connect/sendto/sendmsg/sendmmsg in d sends (for sendmmsg, its
+   message i): the caller's address pointer and length (a msghdr's name
+   truncated to a sockaddr_storage, like the kernel does) and the flags; the
+   msghdr itself into *m for the msg calls. 0, or -EFAULT. */
+struct dest {
+    uint64_t addr;
+    socklen_t len;
+    int flags;
+};
+
+static int dest_of(pid_t pid, const struct seccomp_data *d, uint64_t i, struct dest *out, struct msghdr *m)
+{
+    memset(out, 0, sizeof *out);
+    if (d->nr == SYS_connect) {
+        out->addr = d->args[1];
+        out->len = (socklen_t)d->args[2];
+    } else if (d->nr == SYS_sendto) {
+        out->flags = (int)d->args[3];
+        out->addr = d->args[4];
+        out->len = (socklen_t)d->args[5];
+    } else {
+        uint64_t at = d->nr == SYS_sendmsg ? d->args[1] : d->args[1] + i * sizeof(struct mmsghdr);
+        if (read_mem(pid, at, m, sizeof *m) != 0) {
+            return -EFAULT;
+        }
+        out->flags = (int)d->args[d->nr == SYS_sendmsg ? 2 : 3];
+        out->addr = (uint64_t)(uintptr_t)m->msg_name;
+        out->len = m->msg_name != NULL ? m->msg_namelen : 0;
+        out->len = out->len > sizeof(struct sockaddr_storage) ? (socklen_t)sizeof(struct sockaddr_storage) : out->len;
+    }
+    return 0;
+}
+
 /* connect / sendto / sendmsg of an uncovered caller, judged and performed
    here on a copy of its socket. Sets *val (the call's result) or returns
    the errno. */
@@ -575,35 +608,25 @@ static int net_for(pid_t pid, uint64_t id, const struct seccomp_data *d, long *v
     }
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    socklen_t len = 0;
-    int flags = 0, opath = -1, r = 0;
-    uint64_t addr = 0;
     char *buf = NULL;
     size_t n = 0;
     struct msghdr m;
-    if (d->nr == SYS_connect) {
-        addr = d->args[1];
-        len = (socklen_t)d->args[2];
-    } else if (d->nr == SYS_sendto) {
-        flags = (int)d->args[3];
-        addr = d->args[4];
-        len = (socklen_t)d->args[5];
+    struct dest to;
+    int opath = -1, r = dest_of(pid, d, 0, &to, &m);
+    uint64_t addr = to.addr;
+    socklen_t len = to.len;
+    int flags = to.flags;
+    if (r == 0 && d->nr == SYS_sendto) {
         n = d->args[2] < SEND_MAX ? (size_t)d->args[2] : SEND_MAX;
         buf = malloc(n ? n : 1);
         r = buf == NULL ? -ENOMEM : (n > 0 && read_mem(pid, d->args[1], buf, n) != 0) ? -EFAULT : 0;
-    } else { /* sendmsg */
-        flags = (int)d->args[2];
-        r = read_mem(pid, d->args[1], &m, sizeof m) == 0 ? 0 : -EFAULT;
-        if (r == 0 && m.msg_controllen > 0) {
+    } else if (r == 0 && d->nr == SYS_sendmsg) {
+        if (m.msg_controllen > 0) {
             /* descriptors and credentials name the caller's table: not performed here */
             struct trj_action a = { .kind = send_kind(flags), .error = EOPNOTSUPP };
             (void)trj_decide_and_record(&a);
             r = -EPERM;
-        }
-        if (r == 0) {
-            addr = (uint64_t)(uintptr_t)m.msg_name;
-            len = m.msg_name != NULL ? m.msg_namelen : 0;
-            len = len > sizeof ss ? (socklen_t)sizeof ss : len; /* the kernel truncates a msghdr's name */
+        } else {
             r = read_iov(pid, (uint64_t)(uintptr_t)m.msg_iov, m.msg_iovlen, &buf, &n);
         }
     }
@@ -698,27 +721,14 @@ static int second_opinion(pid_t pid, const struct seccomp_data *d, const char *e
     int ok = 1;
     uint64_t n = d->nr == SYS_sendmmsg ? (d->args[2] > 1024 ? 1024 : d->args[2]) : 1;
     for (uint64_t i = 0; i < n && ok; i++) {
-        uint64_t addr = 0;
-        socklen_t len = 0;
-        int flags = 0;
-        if (d->nr == SYS_connect) {
-            addr = d->args[1];
-            len = (socklen_t)d->args[2];
-        } else if (d->nr == SYS_sendto) {
-            flags = (int)d->args[3];
-            addr = d->args[4];
-            len = (socklen_t)d->args[5];
-        } else {
-            struct msghdr m; /* sendmsg: args[1]; sendmmsg: the i-th mmsghdr of args[1] */
-            uint64_t at = d->nr == SYS_sendmsg ? d->args[1] : d->args[1] + i * sizeof(struct mmsghdr);
-            if (read_mem(pid, at, &m, sizeof m) != 0) {
-                break; /* EFAULT from the kernel */
-            }
-            flags = (int)d->args[d->nr == SYS_sendmsg ? 2 : 3];
-            addr = (uint64_t)(uintptr_t)m.msg_name;
-            len = m.msg_name != NULL ? m.msg_namelen : 0;
-            len = len > sizeof ss ? (socklen_t)sizeof ss : len;
+        struct dest to;
+        struct msghdr m;
+        if (dest_of(pid, d, i, &to, &m) != 0) {
+            break; /* EFAULT from the kernel */
         }
+        uint64_t addr = to.addr;
+        socklen_t len = to.len;
+        int flags = to.flags;
         if (addr == 0 || len < sizeof(sa_family_t) || len > sizeof ss || read_mem(pid, addr, &ss, len) != 0) {
             continue; /* no destination, or what the kernel refuses itself */
         }
