@@ -4,7 +4,8 @@
  *
  * A second filter, installed just before backstop_seccomp.c's (which then
  * refuses any further listener): the kernel runs both and the strictest
- * action wins, so a call that filter refuses never reaches the supervisor. This one only sends calls to user space:
+ * action wins, so a call that filter refuses never reaches the supervisor.
+ * This one only sends calls to user space:
  *
  *   execve, execveat        every exec (the LD_PRELOAD check, and the policy
  *                           for callers the library does not cover)

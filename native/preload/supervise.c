@@ -202,7 +202,7 @@ static pid_t tgid_of(pid_t tid)
         return tid;
     }
     long v = 0;
-    for (t += 7; *t == ' ' || *t == '\t'; t++) {
+    for (t += 6; *t == ' ' || *t == '\t'; t++) {
     }
     for (; *t >= '0' && *t <= '9'; t++) {
         v = v * 10 + (*t - '0');
@@ -210,10 +210,10 @@ static pid_t tgid_of(pid_t tid)
     return v > 0 ? (pid_t)v : tid;
 }
 
-/* A copy of the caller's descriptor fd in this process, or -errno. */
-static long take_fd(pid_t tid, int fd)
+/* A copy of descriptor fd of process proc (a tgid) in this process, or -errno. */
+static long take_fd(pid_t proc, int fd)
 {
-    long pfd = trj_sys2(SYS_pidfd_open, tgid_of(tid), 0);
+    long pfd = trj_sys2(SYS_pidfd_open, proc, 0);
     if (pfd < 0) {
         return pfd;
     }
@@ -222,21 +222,22 @@ static long take_fd(pid_t tid, int fd)
     return r;
 }
 
-/* The NOTE of a decision made here: "seccomp: <what>pid N <exe>", N the
-   process of the calling thread tid. Returns out (TRJ_PATH_MAX + 128 bytes). */
+/* Until trj_decide_on_behalf(0, NULL), this thread decides for process proc
+   (the policy's `pid`) and its records carry the NOTE "seccomp: <what>pid N
+   <exe>", built in note (NOTE_MAX bytes, alive until then). */
 #define NOTE_MAX (TRJ_PATH_MAX + 128)
-static const char *note_for(char *out, const char *what, pid_t tid, const char *exe)
+static void decide_for(char *note, const char *what, pid_t proc, const char *exe)
 {
     size_t wl = strlen(what);
-    memcpy(out, "seccomp: ", 9);
-    memcpy(out + 9, what, wl);
-    memcpy(out + 9 + wl, "pid ", 4);
-    char *p = trj_put_uint(out + 13 + wl, (unsigned long)tgid_of(tid));
+    memcpy(note, "seccomp: ", 9);
+    memcpy(note + 9, what, wl);
+    memcpy(note + 9 + wl, "pid ", 4);
+    char *p = trj_put_uint(note + 13 + wl, (unsigned long)proc);
     *p++ = ' ';
     size_t el = strnlen(exe[0] ? exe : "?", TRJ_PATH_MAX - 1);
     memcpy(p, exe[0] ? exe : "?", el);
     p[el] = '\0';
-    return out;
+    trj_decide_on_behalf(proc, note);
 }
 
 /* ---- answers -------------------------------------------------------------- */
@@ -317,7 +318,7 @@ static void read_heads(pid_t pid, const uint64_t *ptr, size_t n, char *heads)
         size_t whole = got > 0 ? (size_t)got / HEAD : 0; /* transfers stop at the first element that fails */
         at += whole;
         if (whole < k) {
-            char one[HEAD + 1];
+            char one[HEAD + 1] = "";
             long l = read_str(pid, ptr[at], one, sizeof one);
             memcpy(heads + at * HEAD, one, l < 0 ? HEAD : (size_t)l);
             at++;
@@ -440,7 +441,7 @@ static int through_magic_link(const char *abs)
    (dry, level 2: the library judged the same program and argv if the call
    came through libc, possibly allowed under the name it was run as, which
    the kernel never sees): refused and recorded only when a rule denies it. */
-static int judge_exec_for(pid_t pid, const struct seccomp_data *d, int cov)
+static int judge_exec_for(pid_t pid, pid_t proc, const struct seccomp_data *d, int cov)
 {
     int at = d->nr == SYS_execveat;
     int dirfd = at ? (int)d->args[0] : AT_FDCWD;
@@ -459,7 +460,7 @@ static int judge_exec_for(pid_t pid, const struct seccomp_data *d, int cov)
     const char *target = abs;
     if (name[0] == '\0') {
         /* fexecve, execveat(fd, "", AT_EMPTY_PATH): the descriptor itself */
-        fd = (flags & AT_EMPTY_PATH) ? take_fd(pid, dirfd) : -ENOENT;
+        fd = (flags & AT_EMPTY_PATH) ? take_fd(proc, dirfd) : -ENOENT;
         r = fd < 0 ? (int)fd : 0;
         target = "";
     } else if (name[0] == '/') {
@@ -596,9 +597,9 @@ static int dest_of(pid_t pid, const struct seccomp_data *d, uint64_t i, struct d
 /* connect / sendto / sendmsg of an uncovered caller, judged and performed
    here on a copy of its socket. Sets *val (the call's result) or returns
    the errno. */
-static int net_for(pid_t pid, uint64_t id, const struct seccomp_data *d, long *val)
+static int net_for(pid_t pid, pid_t proc, uint64_t id, const struct seccomp_data *d, long *val)
 {
-    long fd = take_fd(pid, (int)d->args[0]);
+    long fd = take_fd(proc, (int)d->args[0]);
     if (fd < 0) {
         return (int)-fd;
     }
@@ -654,7 +655,7 @@ static int net_for(pid_t pid, uint64_t id, const struct seccomp_data *d, long *v
                caller's thread gets the SIGPIPE it asked for instead */
             *val = trj_sys6(SYS_sendto, fd, (long)buf, (long)n, flags | MSG_NOSIGNAL, (long)sa, len);
             if (*val == -EPIPE && !(flags & MSG_NOSIGNAL)) {
-                (void)trj_sys3(SYS_tgkill, tgid_of(pid), pid, SIGPIPE);
+                (void)trj_sys3(SYS_tgkill, proc, pid, SIGPIPE);
             }
         }
         r = *val < 0 ? (int)*val : 0;
@@ -679,8 +680,10 @@ struct job {
 };
 
 /* Judge one inet/other-family address of a covered caller (dry, level 1);
-   denied → judged again, recorded, and 0. 1 = CONTINUE. sock: a copy of the
-   caller's socket when the family needs its domain (AF_UNSPEC), else -1. */
+   denied → judged again, recorded on behalf of pid's process, and 0.
+   1 = CONTINUE.
+   sock: a copy of the caller's socket when the family needs its domain
+   (AF_UNSPEC), else -1. */
 static int second_opinion_addr(pid_t pid, uint32_t kind, int is_send, int sock, struct sockaddr_storage *ss,
                                socklen_t len, const char *exe)
 {
@@ -696,7 +699,7 @@ static int second_opinion_addr(pid_t pid, uint32_t kind, int is_send, int sock, 
         return 1;
     }
     char note[NOTE_MAX];
-    trj_decide_on_behalf(tgid_of(pid), note_for(note, "a call the library did not see, ", pid, exe));
+    decide_for(note, "a call the library did not see, ", tgid_of(pid), exe);
     r = trj_judge_sockaddr(kind, sock, ss, &len, is_send, &opath);
     trj_decide_on_behalf(0, NULL);
     trj_close(opath);
@@ -706,49 +709,53 @@ static int second_opinion_addr(pid_t pid, uint32_t kind, int is_send, int sock, 
 /* A covered caller's connect or addressed send(s): the library judged it if it
    came through libc; a raw system call did not. The supervisor evaluates
    every destination again without recording (trj_decide_dry): allowed →
-   CONTINUE; denied → judged for real (recorded, on behalf of the caller) and
-   refused. Unix addresses are the library's (it rewrites them to its own
-   descriptors), and so is everything when the policy names hosts (`host`
-   needs the names the process resolved, which only the library holds). An
-   ask verdict passes (the library asked, if it was asked at all). */
+   CONTINUE (0); denied → judged for real (recorded, on behalf of the caller)
+   and refused (EPERM). A destination this process cannot read is EFAULT —
+   what the kernel would say, and never a CONTINUE a racing thread could make
+   readable afterwards. Unix addresses are the library's (it rewrites them to
+   its own descriptors), and so is everything when the policy names hosts
+   (`host` needs the names the process resolved, which only the library
+   holds). An ask verdict passes (the library asked, if it was asked at all). */
 static int second_opinion(pid_t pid, const struct seccomp_data *d, const char *exe)
 {
     if (trj_state.s_host >= 0) {
-        return 1;
+        return 0;
     }
     struct sockaddr_storage ss;
     long sock = -1;
-    int ok = 1;
+    int err = 0;
     uint64_t n = d->nr == SYS_sendmmsg ? (d->args[2] > 1024 ? 1024 : d->args[2]) : 1;
-    for (uint64_t i = 0; i < n && ok; i++) {
+    for (uint64_t i = 0; i < n && err == 0; i++) {
         struct dest to;
         struct msghdr m;
         if (dest_of(pid, d, i, &to, &m) != 0) {
-            break; /* EFAULT from the kernel */
+            err = EFAULT;
+            break;
         }
-        uint64_t addr = to.addr;
-        socklen_t len = to.len;
-        int flags = to.flags;
-        if (addr == 0 || len < sizeof(sa_family_t) || len > sizeof ss || read_mem(pid, addr, &ss, len) != 0) {
-            continue; /* no destination, or what the kernel refuses itself */
+        if (to.addr == 0 || to.len < sizeof(sa_family_t) || to.len > sizeof ss) {
+            continue; /* no destination, or EINVAL from the kernel: nothing reached */
+        }
+        if (read_mem(pid, to.addr, &ss, to.len) != 0) {
+            err = EFAULT;
+            break;
         }
         if (ss.ss_family == AF_UNSPEC && sock < 0) {
-            sock = take_fd(pid, (int)d->args[0]); /* udp and raw read AF_UNSPEC as inet */
+            sock = take_fd(tgid_of(pid), (int)d->args[0]); /* udp and raw read AF_UNSPEC as inet */
         }
-        uint32_t kind = d->nr == SYS_connect ? TRJ_KIND_NET_CONNECT : send_kind(flags);
-        ok = second_opinion_addr(pid, kind, d->nr != SYS_connect, (int)sock, &ss, len, exe);
+        uint32_t kind = d->nr == SYS_connect ? TRJ_KIND_NET_CONNECT : send_kind(to.flags);
+        err = second_opinion_addr(pid, kind, d->nr != SYS_connect, (int)sock, &ss, to.len, exe) ? 0 : EPERM;
     }
     if (sock >= 0) {
         trj_close((int)sock);
     }
-    return ok;
+    return err;
 }
 
 static void *work(void *arg)
 {
     struct job *j = arg;
     const struct seccomp_data *d = &j->req.data;
-    pid_t pid = (pid_t)j->req.pid; /* the calling thread */
+    pid_t pid = (pid_t)j->req.pid, proc = tgid_of(pid); /* the calling thread, its process */
     char note[NOTE_MAX];
     long val = 0;
     int err = 0, cont = 0;
@@ -758,22 +765,22 @@ static void *work(void *arg)
             long nl = read_str(pid, d->args[d->nr == SYS_execveat ? 1 : 0], name, sizeof name);
             struct trj_action a = { .kind = TRJ_KIND_EXEC, .exe = nl >= 0 ? name : NULL,
                                     .exe_len = nl >= 0 ? (size_t)nl : 0, .error = EPERM };
-            trj_decide_on_behalf(tgid_of(pid), note_for(note, "exec without libtrajeckt.so in LD_PRELOAD or with LD_AUDIT, ", pid, j->exe));
+            decide_for(note, "exec without libtrajeckt.so in LD_PRELOAD or with LD_AUDIT, ", proc, j->exe);
             (void)trj_decide_and_record(&a);
             err = EACCES;
         } else {
-            trj_decide_on_behalf(tgid_of(pid), note_for(note, j->cov ? "a call the library did not see, " : "", pid, j->exe));
-            err = judge_exec_for(pid, d, j->cov);
+            decide_for(note, j->cov ? "a call the library did not see, " : "", proc, j->exe);
+            err = judge_exec_for(pid, proc, d, j->cov);
             cont = err == 0; /* Landlock bounds a racing swap: see the top */
         }
     } else if (d->nr == SYS_sendmmsg) {
-        trj_decide_on_behalf(tgid_of(pid), note_for(note, "", pid, j->exe));
+        decide_for(note, "", proc, j->exe);
         struct trj_action a = { .kind = send_kind((int)d->args[3]), .error = EOPNOTSUPP };
         (void)trj_decide_and_record(&a);
         err = EPERM;
     } else {
-        trj_decide_on_behalf(tgid_of(pid), note_for(note, "", pid, j->exe));
-        err = net_for(pid, j->req.id, d, &val);
+        decide_for(note, "", proc, j->exe);
+        err = net_for(pid, proc, j->req.id, d, &val);
     }
     trj_decide_on_behalf(0, NULL);
     respond(j->req.id, cont, val, err);
@@ -787,42 +794,42 @@ static void dispatch(const struct seccomp_notif *req)
     const struct seccomp_data *d = &req->data;
     pid_t pid = (pid_t)req->pid;
     int is_exec = d->nr == SYS_execve || d->nr == SYS_execveat;
-    int deny = is_exec ? EACCES : EPERM;
-    struct job *j = malloc(sizeof *j);
-    if (j == NULL) {
-        respond(req->id, 0, 0, deny);
-        return;
-    }
-    j->req = *req;
-    j->cov = covered(pid, j->exe, sizeof j->exe);
-    if (j->cov && !is_exec) {
+    char exe[TRJ_PATH_MAX];
+    int cov = covered(pid, exe, sizeof exe);
+    if (cov && !is_exec) {
         /* cheap, never blocks: answered here */
-        int ok = second_opinion(pid, d, j->exe);
-        respond(req->id, ok, 0, ok ? 0 : EPERM);
-        free(j);
+        int err = second_opinion(pid, d, exe);
+        respond(req->id, err == 0, 0, err);
         return;
     }
-    pthread_attr_t at;
-    pthread_t t;
     if (__atomic_add_fetch(&workers, 1, __ATOMIC_RELAXED) > MAX_WORKERS) {
         __atomic_fetch_sub(&workers, 1, __ATOMIC_RELAXED);
         char note[NOTE_MAX];
-        trj_decide_on_behalf(tgid_of(pid), note_for(note, "too many calls waiting, ", pid, j->exe));
+        decide_for(note, "too many calls waiting, ", tgid_of(pid), exe);
         struct trj_action a = { .kind = is_exec ? TRJ_KIND_EXEC : TRJ_KIND_NET_CONNECT, .error = EAGAIN };
         (void)trj_decide_and_record(&a);
         trj_decide_on_behalf(0, NULL);
         respond(req->id, 0, 0, EAGAIN);
-        free(j);
         return;
     }
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&t, &at, work, j) != 0) {
+    struct job *j = malloc(sizeof *j);
+    pthread_attr_t at;
+    pthread_t t;
+    int started = 0;
+    if (j != NULL) {
+        j->req = *req;
+        j->cov = cov;
+        memcpy(j->exe, exe, sizeof exe);
+        pthread_attr_init(&at);
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        started = pthread_create(&t, &at, work, j) == 0;
+        pthread_attr_destroy(&at);
+    }
+    if (!started) {
         __atomic_fetch_sub(&workers, 1, __ATOMIC_RELAXED);
-        respond(req->id, 0, 0, deny);
+        respond(req->id, 0, 0, is_exec ? EACCES : EPERM);
         free(j);
     }
-    pthread_attr_destroy(&at);
 }
 
 /* ---- the loop ------------------------------------------------------------------- */
