@@ -183,6 +183,25 @@ static void *okport_thread(void *arg)
     return (void *)(intptr_t)okport(0);
 }
 
+/* In a child (after chdir(dir) if dir): inline-asm execve(av[0], av, envp).
+   The program running to exit 0 is the breach `what`; the exec failing is
+   the child's "attack denied". */
+static int raw_exec_in_child(const char *dir, char **av, char **envp, const char *what)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (dir != NULL && chdir(dir) != 0) _exit(4);
+        long r = rawsys(SYS_execve, (long)av[0], (long)av, (long)envp, 0, 0, 0);
+        denied((int)-r);
+        fflush(stdout);
+        _exit(3);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? breach(what) : 3;
+}
+
 /* exec in a child; returns its exit status (127 + errno info printed when exec failed) */
 static int spawn_wait(void (*fn)(void *), void *arg)
 {
@@ -587,51 +606,17 @@ int main(int argc, char **argv)
         char **e = calloc(n + 2, sizeof *e);
         memcpy(e, environ, n * sizeof *e);
         e[n] = "LD_AUDIT=/nonexistent-auditor.so";
-        fflush(stdout);
-        pid_t pid = fork();
-        if (pid == 0) {
-            long r = rawsys(SYS_execve, (long)cat[0], (long)cat, (long)e, 0, 0, 0);
-            denied((int)-r);
-            fflush(stdout);
-            _exit(3);
-        }
-        int st = 0;
-        waitpid(pid, &st, 0);
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return breach("a program ran with an auditor that can veto the library");
-        return 3;
+        return raw_exec_in_child(NULL, cat, e, "a program ran with an auditor that can veto the library");
     }
     if (IS("exec-denied")) { /* exec-denied raw|magic: base64 (a rule denies it) by its name, or as /proc/self/cwd/base64 after chdir /usr/bin */
         int magic = strcmp(argv[2], "magic") == 0;
         char *b64[] = {magic ? "/proc/self/cwd/base64" : "/usr/bin/base64", "--version", NULL};
-        fflush(stdout);
-        pid_t pid = fork();
-        if (pid == 0) {
-            if (magic && chdir("/usr/bin") != 0) _exit(4);
-            long r = rawsys(SYS_execve, (long)b64[0], (long)b64, (long)environ, 0, 0, 0);
-            denied((int)-r);
-            fflush(stdout);
-            _exit(3);
-        }
-        int st = 0;
-        waitpid(pid, &st, 0);
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return breach("a program a rule denies ran");
-        return 3;
+        return raw_exec_in_child(magic ? "/usr/bin" : NULL, b64, environ, "a program a rule denies ran");
     }
     if (IS("raw-exec-nopreload")) { /* raw execve of cat EV_OK with an environment without LD_PRELOAD */
         char *cat[] = {"/usr/bin/cat", (char *)env("EV_OK"), NULL};
         char *empty[] = {"PATH=/usr/bin", NULL};
-        fflush(stdout);
-        pid_t pid = fork();
-        if (pid == 0) {
-            long r = rawsys(SYS_execve, (long)cat[0], (long)cat, (long)empty, 0, 0, 0);
-            denied((int)-r);
-            fflush(stdout);
-            _exit(3);
-        }
-        int st = 0;
-        waitpid(pid, &st, 0);
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return breach("a program ran without the library");
-        return 3;
+        return raw_exec_in_child(NULL, cat, empty, "a program ran without the library");
     }
     if (IS("exec-secret")) { /* exec-secret null-env|unsetenv|spawn-env|vfork|clone: cat EV_SECRET with the shim dropped */
         char *cat[] = {"/usr/bin/cat", (char *)env("EV_SECRET"), NULL};
